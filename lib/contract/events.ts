@@ -1,0 +1,58 @@
+// The wire contract: every Socket.IO event Parley speaks, with payload and ack
+// types. Commands are `resource:verb` (imperative), broadcasts are past tense.
+import type { ErrorBody } from "./errors";
+import type { CommandInput, CommandName } from "./schemas";
+import type { ChatMessage, Page, RoomSummary, UserRef } from "./types";
+
+export type AckResult<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
+export type Ack<T> = (result: AckResult<T>) => void;
+
+type Command<E extends CommandName, T> = (payload: CommandInput<E>, ack: Ack<T>) => void;
+
+export interface ClientToServerEvents {
+  "room:list": Command<"room:list", { rooms: RoomSummary[] }>;
+  "room:create": Command<"room:create", { room: RoomSummary }>;
+  "room:join": Command<"room:join", { room: RoomSummary; lastSeq: number }>;
+  "room:leave": Command<"room:leave", Record<string, never>>;
+  "message:send": Command<"message:send", { message: ChatMessage }>;
+  "message:edit": Command<"message:edit", { message: ChatMessage }>;
+  "message:delete": Command<"message:delete", Record<string, never>>;
+  "room:sync": Command<"room:sync", Page<ChatMessage> & { lastSeq: number; lastChange: number }>;
+  "room:history": Command<"room:history", Page<ChatMessage>>;
+  "room:read": Command<"room:read", { lastReadSeq: number }>;
+  "typing:start": (payload: CommandInput<"typing:start">) => void;
+  "typing:stop": (payload: CommandInput<"typing:stop">) => void;
+  "auth:renew": Command<"auth:renew", { expiresAt: number }>;
+}
+
+export interface TypingChanged {
+  roomId: string;
+  userId: string;
+  name: string;
+  typing: boolean;
+}
+
+export interface PresenceChanged {
+  userId: string;
+  name: string;
+  status: "online" | "away" | "offline";
+  lastSeenAt: string | null;
+}
+
+/** Why the server is about to disconnect a socket. */
+export type DisconnectNotice =
+  | { reason: "token_expired" } // renew the token and reconnect
+  | { reason: "server_shutdown" } // reconnect (to another node)
+  | { reason: "signed_out" }; // go to the sign-in page
+
+export interface ServerToClientEvents {
+  "message:created": (message: ChatMessage) => void;
+  "message:updated": (message: ChatMessage) => void;
+  "message:deleted": (message: ChatMessage) => void;
+  "room:created": (room: RoomSummary) => void;
+  "room:member-joined": (event: { roomId: string; user: UserRef; memberCount: number }) => void;
+  "room:member-left": (event: { roomId: string; user: UserRef; memberCount: number }) => void;
+  "typing:changed": (event: TypingChanged) => void;
+  "presence:changed": (event: PresenceChanged) => void;
+  "session:notice": (notice: DisconnectNotice) => void;
+}

@@ -1,0 +1,55 @@
+// Payload schemas for every client-to-server event, shared by the server (which
+// validates everything it receives) and the client (which validates before it
+// sends, so the UI can explain a problem without a round trip).
+import { z } from "zod";
+import { DEFAULT_PAGE_SIZE, MAX_BODY_LENGTH, MAX_PAGE_SIZE, MAX_ROOM_NAME_LENGTH } from "./limits";
+
+const id = z.string().min(1).max(64);
+const seq = z.number().int().min(0);
+const limit = z.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE);
+
+/**
+ * Body length is checked separately (see `bodySchema`) so that "too long" can be
+ * reported as `too_large` and "empty" as `invalid_payload`.
+ */
+export const bodySchema = z.string().refine((s) => s.trim().length > 0, "Message is empty");
+
+export const roomNameSchema = z
+  .string()
+  .trim()
+  .min(1, "Room name is required")
+  .max(MAX_ROOM_NAME_LENGTH, `Room name is at most ${MAX_ROOM_NAME_LENGTH} characters`)
+  .regex(/^[\p{L}\p{N}][\p{L}\p{N} _.-]*$/u, "Use letters, digits, spaces, '-', '_' or '.'");
+
+export const schemas = {
+  "room:list": z.object({}).strict(),
+  "room:create": z.object({ name: roomNameSchema, isPublic: z.boolean().default(true) }),
+  "room:join": z.object({ roomId: id }),
+  "room:leave": z.object({ roomId: id }),
+  "message:send": z.object({
+    roomId: id,
+    // UUIDs in practice; anything unique per author is accepted.
+    clientId: z.string().min(8).max(64),
+    body: bodySchema,
+  }),
+  "message:edit": z.object({ messageId: id, body: bodySchema }),
+  "message:delete": z.object({ messageId: id }),
+  "room:sync": z.object({
+    roomId: id,
+    afterSeq: seq,
+    /** Also return messages edited or deleted after this change number. */
+    afterChange: seq.optional(),
+    limit,
+  }),
+  "room:history": z.object({ roomId: id, beforeSeq: z.number().int().min(1).optional(), limit }),
+  "room:read": z.object({ roomId: id, seq }),
+  "typing:start": z.object({ roomId: id }),
+  "typing:stop": z.object({ roomId: id }),
+  "auth:renew": z.object({ token: z.string().min(1).max(4096) }),
+} as const;
+
+export type CommandName = keyof typeof schemas;
+export type CommandInput<E extends CommandName> = z.input<(typeof schemas)[E]>;
+export type CommandPayload<E extends CommandName> = z.output<(typeof schemas)[E]>;
+
+export { MAX_BODY_LENGTH };

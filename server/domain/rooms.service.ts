@@ -1,0 +1,51 @@
+import type { CommandPayload, RoomSummary } from "../../lib/contract";
+import { AppError, forbidden, notFound } from "./errors";
+import type { MembershipRecord, RoomsStore } from "./ports";
+import type { SocketIdentity } from "./socket-tokens";
+
+export type Actor = SocketIdentity;
+
+export function createRoomsService(rooms: RoomsStore) {
+  /** The actor's membership of an existing room, or the reason they have none. */
+  async function requireMembership(actor: Actor, roomId: string): Promise<MembershipRecord> {
+    const membership = await rooms.getMembership(roomId, actor.id);
+    if (membership) return membership;
+    if (!(await rooms.findById(roomId, actor.id))) throw notFound("Room");
+    throw forbidden();
+  }
+
+  return {
+    requireMembership,
+
+    list: (actor: Actor) => rooms.listVisible(actor.id),
+
+    create: (actor: Actor, input: CommandPayload<"room:create">) =>
+      rooms.create({ name: input.name, isPublic: input.isPublic, createdById: actor.id }),
+
+    /** Makes the actor a member (public rooms only; private rooms need an invitation). */
+    async join(actor: Actor, roomId: string): Promise<{ room: RoomSummary; joinedNow: boolean }> {
+      const room = await rooms.findById(roomId, actor.id);
+      if (!room) throw notFound("Room");
+      if (room.membership) return { room, joinedNow: false };
+      if (!room.isPublic) throw new AppError("forbidden", "This room is private: ask a member to invite you");
+      const { created } = await rooms.addMember(roomId, actor.id);
+      const joined = await rooms.findById(roomId, actor.id);
+      if (!joined) throw notFound("Room");
+      return { room: joined, joinedNow: created };
+    },
+
+    async leave(actor: Actor, roomId: string): Promise<{ memberCount: number }> {
+      await requireMembership(actor, roomId);
+      await rooms.removeMember(roomId, actor.id);
+      return { memberCount: await rooms.countMembers(roomId) };
+    },
+
+    memberRoomIds: (actor: Actor) => rooms.listMemberRoomIds(actor.id),
+
+    async markRead(actor: Actor, roomId: string, seq: number): Promise<number> {
+      await requireMembership(actor, roomId);
+      return rooms.markRead(roomId, actor.id, seq);
+    },
+  };
+}
+export type RoomsService = ReturnType<typeof createRoomsService>;

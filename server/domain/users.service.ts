@@ -1,0 +1,43 @@
+import { z } from "zod";
+import { AppError } from "./errors";
+import { burnPasswordCheck, hashPassword, verifyPassword } from "./passwords";
+import type { UserRecord, UsersStore } from "./ports";
+
+export const signUpSchema = z.object({
+  email: z.email("Enter a valid email address").max(254),
+  name: z.string().trim().min(1, "Name is required").max(40, "Name is at most 40 characters"),
+  password: z.string().min(8, "Password must be at least 8 characters").max(200, "Password is too long"),
+});
+export type SignUpInput = z.input<typeof signUpSchema>;
+
+export const credentialsSchema = z.object({ email: z.string().max(254), password: z.string().max(200) });
+
+export function createUsersService(users: UsersStore) {
+  return {
+    async signUp(input: unknown): Promise<UserRecord> {
+      const parsed = signUpSchema.safeParse(input);
+      if (!parsed.success) {
+        throw new AppError("invalid_payload", parsed.error.issues.map((i) => i.message).join("; "));
+      }
+      const { email, name, password } = parsed.data;
+      return users.create({ email, name, passwordHash: await hashPassword(password) });
+    },
+
+    /** The user for these credentials, or null. Never says which half was wrong. */
+    async verifyCredentials(input: unknown): Promise<UserRecord | null> {
+      const parsed = credentialsSchema.safeParse(input);
+      if (!parsed.success) return null;
+      const user = await users.findByEmailWithPasswordHash(parsed.data.email);
+      if (!user) {
+        await burnPasswordCheck(parsed.data.password);
+        return null;
+      }
+      if (!(await verifyPassword(user.passwordHash, parsed.data.password))) return null;
+      const { passwordHash: _omit, ...record } = user;
+      return record;
+    },
+
+    findById: (id: string) => users.findById(id),
+  };
+}
+export type UsersService = ReturnType<typeof createUsersService>;

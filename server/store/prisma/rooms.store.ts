@@ -1,0 +1,93 @@
+import { AppError } from "../../domain/errors";
+import type { RoomsStore } from "../../domain/ports";
+import type { AppPrismaClient } from "../db/database";
+import { guard, isUniqueViolation } from "./errors";
+import { roomInclude, toRoomSummary } from "./mappers";
+
+const membershipSelect = { roomId: true, userId: true, role: true, lastReadSeq: true, mutedUntil: true } as const;
+
+export function createPrismaRoomsStore(prisma: AppPrismaClient): RoomsStore {
+  return {
+    create: ({ name, isPublic, createdById }) =>
+      guard(async () => {
+        try {
+          const row = await prisma.room.create({
+            data: { name, isPublic, createdById, memberships: { create: { userId: createdById, role: "OWNER" } } },
+            include: roomInclude(createdById),
+          });
+          return toRoomSummary(row);
+        } catch (err) {
+          if (isUniqueViolation(err)) throw new AppError("conflict", `A room named "${name}" already exists`);
+          throw err;
+        }
+      }),
+
+    findById: (roomId, viewerId) =>
+      guard(async () => {
+        const row = await prisma.room.findUnique({ where: { id: roomId }, include: roomInclude(viewerId) });
+        return row ? toRoomSummary(row) : null;
+      }),
+
+    listVisible: (userId) =>
+      guard(async () => {
+        const rows = await prisma.room.findMany({
+          where: { OR: [{ isPublic: true }, { memberships: { some: { userId } } }] },
+          include: roomInclude(userId),
+          orderBy: { name: "asc" },
+        });
+        return rows.map(toRoomSummary);
+      }),
+
+    listMemberRoomIds: (userId) =>
+      guard(async () => {
+        const rows = await prisma.membership.findMany({ where: { userId }, select: { roomId: true } });
+        return rows.map((r) => r.roomId);
+      }),
+
+    getMembership: (roomId, userId) =>
+      guard(() => prisma.membership.findUnique({ where: { roomId_userId: { roomId, userId } }, select: membershipSelect })),
+
+    addMember: (roomId, userId, role = "MEMBER") =>
+      guard(async () => {
+        const existing = await prisma.membership.findUnique({
+          where: { roomId_userId: { roomId, userId } },
+          select: membershipSelect,
+        });
+        if (existing) return { membership: existing, created: false };
+        try {
+          const membership = await prisma.membership.create({ data: { roomId, userId, role }, select: membershipSelect });
+          return { membership, created: true };
+        } catch (err) {
+          // Two tabs joining at once: the other one won, which is fine.
+          if (!isUniqueViolation(err)) throw err;
+          const membership = await prisma.membership.findUniqueOrThrow({
+            where: { roomId_userId: { roomId, userId } },
+            select: membershipSelect,
+          });
+          return { membership, created: false };
+        }
+      }),
+
+    removeMember: (roomId, userId) =>
+      guard(async () => {
+        const { count } = await prisma.membership.deleteMany({ where: { roomId, userId } });
+        return count > 0;
+      }),
+
+    countMembers: (roomId) => guard(() => prisma.membership.count({ where: { roomId } })),
+
+    markRead: (roomId, userId, seq) =>
+      guard(async () => {
+        // One statement, so concurrent reads from two devices can only move it forward.
+        const rows = await prisma.$queryRaw<{ last_read_seq: number }[]>`
+          UPDATE memberships m
+             SET last_read_seq = GREATEST(m.last_read_seq, LEAST(${seq}::int, r.last_seq))
+            FROM rooms r
+           WHERE m.room_id = ${roomId} AND m.user_id = ${userId} AND r.id = m.room_id
+       RETURNING m.last_read_seq`;
+        const row = rows[0];
+        if (!row) throw new AppError("forbidden", "You are not a member of this room");
+        return row.last_read_seq;
+      }),
+  };
+}

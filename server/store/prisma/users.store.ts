@@ -1,0 +1,21 @@
+import { AppError } from "../../domain/errors";
+import type { UsersStore } from "../../domain/ports";
+import type { AppPrismaClient } from "../db/database";
+import { guard, isUniqueViolation } from "./errors";
+
+export function createPrismaUsersStore(prisma: AppPrismaClient): UsersStore {
+  return {
+    create: (input) =>
+      guard(async () => {
+        try {
+          return await prisma.user.create({ data: { ...input, email: input.email.toLowerCase() } });
+        } catch (err) {
+          if (isUniqueViolation(err)) throw new AppError("conflict", "An account with this email already exists");
+          throw err;
+        }
+      }),
+    findById: (id) => guard(() => prisma.user.findUnique({ where: { id } })),
+    findByEmailWithPasswordHash: (email) =>
+      guard(() => prisma.user.findUnique({ where: { email: email.toLowerCase() }, omit: { passwordHash: false } })),
+  };
+}
