@@ -17,7 +17,7 @@ export interface ClientToServerEvents {
   "message:send": Command<"message:send", { message: ChatMessage }>;
   "message:edit": Command<"message:edit", { message: ChatMessage }>;
   "message:delete": Command<"message:delete", Record<string, never>>;
-  "room:sync": Command<"room:sync", Page<ChatMessage> & { lastSeq: number; lastChange: number }>;
+  "room:sync": Command<"room:sync", Page<ChatMessage>>;
   "room:history": Command<"room:history", Page<ChatMessage>>;
   "room:read": Command<"room:read", { lastReadSeq: number }>;
   "typing:start": (payload: CommandInput<"typing:start">) => void;

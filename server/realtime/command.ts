@@ -1,0 +1,74 @@
+// The one place where socket commands are parsed, run and answered. A handler
+// module registers `command(socket, "message:send", async (payload) => data)`:
+// the payload arrives validated, a thrown AppError becomes an error ack with
+// its code, anything else is logged and answered as `internal`. Nothing a
+// client sends can crash the process.
+import type { z } from "zod";
+import { schemas, type AckResult, type CommandName, type CommandPayload } from "../../lib/contract";
+import { AppError } from "../domain/errors";
+import type { Logger } from "../logger";
+import type { ParleySocket } from "./types";
+
+export interface CommandContext {
+  logger: Logger;
+}
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
+}
+
+export function command<E extends CommandName, T>(
+  socket: ParleySocket,
+  ctx: CommandContext,
+  event: E,
+  run: (payload: CommandPayload<E>) => Promise<T>,
+): void {
+  // The typed `socket.on` cannot express "any command"; the contract types are
+  // enforced on the handler's payload and result instead.
+  const listen = socket.on.bind(socket) as (event: string, listener: (...args: unknown[]) => void) => void;
+  listen(event, (...args: unknown[]) => {
+    const maybeAck = args[args.length - 1];
+    const ack = typeof maybeAck === "function" ? (maybeAck as (r: AckResult<T>) => void) : undefined;
+    // `emit(event, ack)` with no payload puts the ack first.
+    const raw = args.length > 1 || !ack ? args[0] : undefined;
+    void answer(raw, ack);
+  });
+
+  async function answer(raw: unknown, ack: ((r: AckResult<T>) => void) | undefined): Promise<void> {
+    const parsed = schemas[event].safeParse(raw ?? {});
+    if (!parsed.success) {
+      ack?.({ ok: false, error: { code: "invalid_payload", message: describeIssues(parsed.error) } });
+      return;
+    }
+    try {
+      const data = await run(parsed.data as CommandPayload<E>);
+      ack?.({ ok: true, data });
+    } catch (err) {
+      if (err instanceof AppError) {
+        ack?.({ ok: false, error: { code: err.code, message: err.message } });
+        return;
+      }
+      ctx.logger.error({ err, event, socketId: socket.id, userId: socket.data.user.id }, "command failed");
+      ack?.({ ok: false, error: { code: "internal", message: "Something went wrong on our side" } });
+    }
+  }
+}
+
+/** Fire-and-forget events (typing): validated, errors swallowed after logging. */
+export function signal<E extends CommandName>(
+  socket: ParleySocket,
+  ctx: CommandContext,
+  event: E,
+  run: (payload: CommandPayload<E>) => Promise<void> | void,
+): void {
+  const listen = socket.on.bind(socket) as (event: string, listener: (...args: unknown[]) => void) => void;
+  listen(event, (raw: unknown) => {
+    const parsed = schemas[event].safeParse(raw ?? {});
+    if (!parsed.success) return;
+    Promise.resolve()
+      .then(() => run(parsed.data as CommandPayload<E>))
+      .catch((err: unknown) => {
+        if (!(err instanceof AppError)) ctx.logger.error({ err, event, socketId: socket.id }, "signal failed");
+      });
+  });
+}

@@ -1,0 +1,83 @@
+import type { Server as HttpServer } from "node:http";
+import { Server } from "socket.io";
+import { MAX_SOCKET_PAYLOAD_BYTES } from "../../lib/contract";
+import type { Services } from "../domain/services";
+import type { Logger } from "../logger";
+import { authMiddleware } from "./auth.middleware";
+import { registerMessageHandlers } from "./messages.handlers";
+import { registerRoomHandlers } from "./rooms.handlers";
+import { registerSessionHandlers } from "./session.handlers";
+import { channels, type ParleyServer } from "./types";
+
+export interface RealtimeDeps {
+  services: Services;
+  logger: Logger;
+  /** A Socket.IO adapter (the Redis adapter in scaled mode); in-memory when absent. */
+  adapter?: NonNullable<ConstructorParameters<typeof Server>[1]>["adapter"];
+}
+
+export interface Realtime {
+  io: ParleyServer;
+  /**
+   * Graceful stop: tells every local client why and disconnects it (they
+   * reconnect, through the load balancer, to another node), then waits for
+   * in-flight message writes to commit.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Wires Socket.IO onto an HTTP server with the given services. No Next.js in
+ * here, so tests start it on port 0 with real clients.
+ */
+export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps): Realtime {
+  const { services, logger } = deps;
+  const io: ParleyServer = new Server(httpServer, {
+    serveClient: false,
+    maxHttpBufferSize: MAX_SOCKET_PAYLOAD_BYTES,
+    pingInterval: 20_000,
+    pingTimeout: 20_000,
+    ...(deps.adapter ? { adapter: deps.adapter } : {}),
+  });
+
+  io.use(authMiddleware(services.tokens));
+  io.use(async (socket, next) => {
+    try {
+      socket.data.memberRoomIds = await services.rooms.memberRoomIds(socket.data.user);
+      next();
+    } catch (err) {
+      logger.warn({ err, userId: socket.data.user.id }, "could not load the rooms of a connecting socket");
+      next(Object.assign(new Error("unavailable"), { data: { code: "unavailable", message: "Try again shortly" } }));
+    }
+  });
+
+  io.on("connection", (socket) => {
+    const { user } = socket.data;
+    const ctx = { logger, services, tokens: services.tokens };
+    // Listeners are registered synchronously, once per socket, before any await:
+    // no event can arrive before its handler exists.
+    registerSessionHandlers(socket, ctx);
+    registerRoomHandlers(io, socket, ctx);
+    registerMessageHandlers(io, socket, ctx);
+
+    // Joined before the client sees "connect": a room:sync it sends on connect
+    // can't race a broadcast it would otherwise miss.
+    void socket.join([channels.user(user.id), ...socket.data.memberRoomIds.map(channels.room)]);
+    logger.debug({ socketId: socket.id, userId: user.id }, "socket connected");
+    socket.on("disconnect", (reason) => logger.debug({ socketId: socket.id, userId: user.id, reason }, "socket disconnected"));
+  });
+
+  return {
+    io,
+    async close() {
+      for (const socket of (await io.local.fetchSockets())) {
+        socket.emit("session:notice", { reason: "server_shutdown" });
+      }
+      io.local.disconnectSockets(true);
+      await services.writeQueue.drain();
+      // Closes the engine (and the adapter) but not the HTTP server, which the caller owns.
+      io.engine.close();
+      await io.of("/").adapter.close();
+    },
+  };
+}

@@ -1,0 +1,128 @@
+// A real Parley realtime server on a random port (no Next.js), with real
+// socket.io-client clients. What the integration tests build on.
+import { randomUUID } from "node:crypto";
+import { createServer, type Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import pino from "pino";
+import { io as connect, type Socket } from "socket.io-client";
+import type { AckResult, ClientToServerEvents, ServerToClientEvents } from "../../lib/contract";
+import { createServices, type Services } from "../../server/domain/services";
+import { createRealtime, type Realtime } from "../../server/realtime/create-realtime";
+import { createPrismaStores } from "../../server/store/prisma";
+import { createTestDatabase, type Backend, type TestDatabase } from "./databases";
+
+export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export interface TestServer {
+  url: string;
+  services: Services;
+  database: TestDatabase;
+  realtime: Realtime;
+  http: HttpServer;
+  /** Creates a user and returns a connected client for them. */
+  signUpAndConnect(name?: string): Promise<{ user: { id: string; name: string }; socket: ClientSocket }>;
+  createUser(name?: string): Promise<{ id: string; name: string; email: string }>;
+  connectAs(user: { id: string; name: string }, options?: { autoConnect?: boolean }): Promise<ClientSocket>;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(
+  backend: Backend,
+  options: { tokenTtlSeconds?: number; database?: TestDatabase } = {},
+): Promise<TestServer> {
+  const database = options.database ?? (await createTestDatabase(backend));
+  const services = createServices(createPrismaStores(database.db.prisma), {
+    authSecret: "test-secret-test-secret-test-secret-0123",
+    socketTokenTtlSeconds: options.tokenTtlSeconds ?? 600,
+  });
+  const http = createServer();
+  const realtime = createRealtime(http, { services, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) });
+  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  const sockets: ClientSocket[] = [];
+
+  const createUser = async (name = "user") => {
+    const email = `${name.toLowerCase().replace(/\W/g, "")}-${randomUUID().slice(0, 8)}@example.test`;
+    const user = await services.users.signUp({ email, name, password: "correct horse battery" });
+    return { id: user.id, name: user.name, email };
+  };
+
+  const connectAs = async (user: { id: string; name: string }, opts: { autoConnect?: boolean } = {}) => {
+    const socket: ClientSocket = connect(url, {
+      forceNew: true,
+      transports: ["websocket"],
+      reconnection: false,
+      autoConnect: false,
+      // A fresh token at every (re)connect, like the browser does.
+      auth: (cb) => {
+        void services.tokens.issue({ id: user.id, name: user.name, role: "USER" }).then(({ token }) => cb({ token }));
+      },
+    });
+    sockets.push(socket);
+    if (opts.autoConnect === false) return socket;
+    await waitForConnect(socket);
+    return socket;
+  };
+
+  return {
+    url,
+    services,
+    database,
+    realtime,
+    http,
+    createUser,
+    connectAs,
+    async signUpAndConnect(name) {
+      const user = await createUser(name);
+      return { user, socket: await connectAs(user) };
+    },
+    async close() {
+      for (const s of sockets) s.disconnect();
+      await realtime.close();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      if (!options.database) await database.dispose();
+    },
+  };
+}
+
+export function waitForConnect(socket: ClientSocket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    socket.once("connect", () => resolve());
+    socket.once("connect_error", reject);
+    socket.connect();
+  });
+}
+
+/** Emits a command and resolves with its ack (fails the test after 10 s). */
+export function call<T = unknown>(socket: ClientSocket, event: string, payload?: unknown): Promise<AckResult<T>> {
+  const emit = socket.timeout(10_000).emit.bind(socket) as unknown as (
+    event: string,
+    payload: unknown,
+    cb: (err: Error | null, result: AckResult<T>) => void,
+  ) => void;
+  return new Promise((resolve, reject) => {
+    emit(event, payload, (err, result) => (err ? reject(err) : resolve(result)));
+  });
+}
+
+/** Like `call`, but throws unless the ack is ok, returning its data. */
+export async function ok<T = unknown>(socket: ClientSocket, event: string, payload?: unknown): Promise<T> {
+  const result = await call<T>(socket, event, payload);
+  if (!result.ok) throw new Error(`${event} failed: ${result.error.code}: ${result.error.message}`);
+  return result.data;
+}
+
+/** Collects every payload of a broadcast event. */
+export function collect<T>(socket: ClientSocket, event: keyof ServerToClientEvents): T[] {
+  const items: T[] = [];
+  (socket.on as (e: string, l: (p: T) => void) => void)(event, (p) => items.push(p));
+  return items;
+}
+
+export async function until(predicate: () => boolean, timeoutMs = 10_000, what = "condition"): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
