@@ -1,0 +1,66 @@
+// Everything the server needs besides HTTP and Next: database, stores,
+// services and the readiness probe. Shared by server/index.ts and the cluster
+// scripts, which start the same thing without Next.
+import type { Env } from "./env";
+import { createLogger, type Logger } from "./logger";
+import type { Readiness } from "./registry";
+import { createServices, type Services } from "./domain/services";
+import { openMigratedDatabase, type Database } from "./store/db/database";
+import { databaseOptionsFromEnv } from "./store/db/options";
+import { createPrismaStores } from "./store/prisma";
+
+export interface Core {
+  env: Env;
+  logger: Logger;
+  db: Database;
+  services: Services;
+  readiness(): Promise<Readiness>;
+  close(): Promise<void>;
+}
+
+export async function bootCore(env: Env, logger = createLogger({
+  level: env.LOG_LEVEL,
+  nodeId: env.NODE_ID,
+  pretty: env.NODE_ENV === "development",
+})): Promise<Core> {
+  const db = await openMigratedDatabase(databaseOptionsFromEnv(env), (message) => logger.info(message));
+  logger.info({ database: db.kind }, "database ready");
+  const services = createServices(createPrismaStores(db.prisma), {
+    authSecret: env.AUTH_SECRET,
+    socketTokenTtlSeconds: env.SOCKET_TOKEN_TTL_SECONDS,
+  });
+  return {
+    env,
+    logger,
+    db,
+    services,
+    async readiness() {
+      const database = await withTimeout(db.ping(), 2_000).then(
+        () => "up" as const,
+        () => "down" as const,
+      );
+      return {
+        status: database === "up" ? "ok" : "unavailable",
+        node: env.NODE_ID,
+        checks: { database, redis: "disabled" },
+      };
+    },
+    close: () => db.close(),
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}

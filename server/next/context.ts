@@ -1,0 +1,2 @@
+import "server-only";
+export { getAppContext } from "../registry";
