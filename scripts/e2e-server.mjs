@@ -1,0 +1,31 @@
+// Starts Parley for the Playwright tests: a production build (built here if
+// missing or stale) in embedded mode with a fresh data directory.
+import { spawn, spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
+
+const dataDir = ".tmp/e2e-data";
+rmSync(dataDir, { recursive: true, force: true });
+
+if (process.env.E2E_SKIP_BUILD !== "1") {
+  const built = spawnSync("npm", ["run", "build"], { stdio: "inherit" });
+  if (built.status !== 0) process.exit(built.status ?? 1);
+}
+
+const env = {
+  ...process.env,
+  NODE_ENV: "production",
+  DATA_DIR: dataDir,
+  AUTH_SECRET: process.env.AUTH_SECRET ?? "e2e-secret-e2e-secret-e2e-secret-0123456789",
+  APP_URL: `http://127.0.0.1:${process.env.PORT ?? 3100}`,
+  LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+  NEXT_TELEMETRY_DISABLED: "1",
+};
+// Embedded mode only: the quick-start path is what the e2e tests prove.
+delete env.DATABASE_URL;
+delete env.REDIS_URL;
+
+const server = spawn(process.execPath, ["dist/server.mjs"], { stdio: "inherit", env });
+const stop = (signal) => server.kill(signal);
+process.on("SIGTERM", () => stop("SIGTERM"));
+process.on("SIGINT", () => stop("SIGINT"));
+server.on("exit", (code) => process.exit(code ?? 0));
