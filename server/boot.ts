@@ -8,11 +8,13 @@ import { createServices, type Services } from "./domain/services";
 import { openMigratedDatabase, type Database } from "./store/db/database";
 import { databaseOptionsFromEnv } from "./store/db/options";
 import { createPrismaStores } from "./store/prisma";
+import { createSharedState, type SharedState } from "./store/shared-state";
 
 export interface Core {
   env: Env;
   logger: Logger;
   db: Database;
+  shared: SharedState;
   services: Services;
   readiness(): Promise<Readiness>;
   close(): Promise<void>;
@@ -25,6 +27,8 @@ export async function bootCore(env: Env, logger = createLogger({
 })): Promise<Core> {
   const db = await openMigratedDatabase(databaseOptionsFromEnv(env), (message) => logger.info(message));
   logger.info({ database: db.kind }, "database ready");
+  const shared = await createSharedState({ redisUrl: env.REDIS_URL, logger });
+  logger.info({ sharedState: shared.kind }, "shared state ready");
   const services = createServices(createPrismaStores(db.prisma), {
     authSecret: env.AUTH_SECRET,
     socketTokenTtlSeconds: env.SOCKET_TOKEN_TTL_SECONDS,
@@ -33,19 +37,22 @@ export async function bootCore(env: Env, logger = createLogger({
     env,
     logger,
     db,
+    shared,
     services,
     async readiness() {
       const database = await withTimeout(db.ping(), 2_000).then(
         () => "up" as const,
         () => "down" as const,
       );
-      return {
-        status: database === "up" ? "ok" : "unavailable",
-        node: env.NODE_ID,
-        checks: { database, redis: "disabled" },
-      };
+      const redis = shared.status();
+      // Without Redis a node still serves (and persists for) its own clients.
+      const status = database === "down" ? "unavailable" : redis === "down" ? "degraded" : "ok";
+      return { status, node: env.NODE_ID, checks: { database, redis } };
     },
-    close: () => db.close(),
+    async close() {
+      await shared.close();
+      await db.close();
+    },
   };
 }
 

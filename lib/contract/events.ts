@@ -55,4 +55,6 @@ export interface ServerToClientEvents {
   "typing:changed": (event: TypingChanged) => void;
   "presence:changed": (event: PresenceChanged) => void;
   "session:notice": (notice: DisconnectNotice) => void;
+  /** Cross-node events may have been missed (e.g. Redis was down): sync every room you hold. */
+  "sync:required": () => void;
 }

@@ -24,6 +24,8 @@ export interface Realtime {
    * in-flight message writes to commit.
    */
   close(): Promise<void>;
+  /** Asks every client of this node to re-sync its rooms (after a cross-node outage). */
+  requestResync(): void;
 }
 
 /**
@@ -69,6 +71,7 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps): Real
 
   return {
     io,
+    requestResync: () => io.local.emit("sync:required"),
     async close() {
       for (const socket of (await io.local.fetchSockets())) {
         socket.emit("session:notice", { reason: "server_shutdown" });
