@@ -6,6 +6,7 @@ import { mkdir } from "node:fs/promises";
 import { PGlite } from "@electric-sql/pglite";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import pg from "pg";
 import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "../../../generated/prisma/client";
 import { applyMigrations } from "./migrate";
@@ -72,6 +73,18 @@ export async function openMigratedDatabase(
   options: DatabaseOptions,
   log?: (message: string) => void,
 ): Promise<Database> {
+  if (options.kind === "postgres") {
+    // The engine holds a session-level advisory lock while it migrates and does
+    // not release its connection when freed: migrate over a pool of our own and
+    // end it, so the lock is released and other nodes can start.
+    const pool = new pg.Pool({ connectionString: options.url, max: 1 });
+    try {
+      await applyMigrations(new PrismaPg(pool), log);
+    } finally {
+      await pool.end();
+    }
+    return openDatabase(options);
+  }
   const db = await openDatabase(options);
   try {
     await applyMigrations(db.adapterFactory, log);

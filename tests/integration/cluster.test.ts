@@ -1,0 +1,64 @@
+// Several real server processes on one PostgreSQL database and one Redis.
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ChatMessage, RoomSummary } from "../../lib/contract";
+import { socketFor } from "../support/clients";
+import { createTestDatabase, postgresUrl, type TestDatabase } from "../support/databases";
+import { startNode, type NodeProcess } from "../support/node-process";
+import { redisUrl } from "../support/redis";
+import { collect, ok, until, waitForConnect, type ClientSocket } from "../support/test-server";
+
+const enabled = Boolean(postgresUrl && redisUrl);
+if (!enabled) console.warn("cluster tests skipped: set TEST_DATABASE_URL and TEST_REDIS_URL (CI sets both)");
+
+describe.runIf(enabled)("three server processes over PostgreSQL and Redis", () => {
+  let database: TestDatabase;
+  let nodes: NodeProcess[] = [];
+  const sockets: ClientSocket[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase("postgres");
+    nodes = await Promise.all(
+      ["a", "b", "c"].map((n) => startNode({ databaseUrl: database.url!, redisUrl, nodeId: `node-${n}` })),
+    );
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.disconnect();
+    await Promise.all(nodes.map((n) => n.stop("SIGTERM")));
+    await database?.dispose();
+  });
+
+  it("delivers everyone's messages to everyone, once and in order, across nodes", async () => {
+    const users = await Promise.all(
+      ["Ann", "Ben", "Cat"].map((name) =>
+        database.db.prisma.user.create({ data: { email: `${name}-${randomUUID()}@t.test`, name, passwordHash: "x" } }),
+      ),
+    );
+    const clients = users.map((u, i) => socketFor(nodes[i]!.url, u));
+    sockets.push(...clients);
+    await Promise.all(clients.map(waitForConnect));
+    const { room } = await ok<{ room: RoomSummary }>(clients[0]!, "room:create", { name: `x-${randomUUID().slice(0, 8)}` });
+    await ok(clients[1]!, "room:join", { roomId: room.id });
+    await ok(clients[2]!, "room:join", { roomId: room.id });
+    const inboxes = clients.map((c) => collect<ChatMessage>(c, "message:created"));
+
+    const perClient = 20;
+    await Promise.all(
+      clients.map(async (c, i) => {
+        for (let k = 0; k < perClient; k++) {
+          await ok(c, "message:send", { roomId: room.id, clientId: randomUUID(), body: `${i}:${k}` });
+        }
+      }),
+    );
+    // Each client receives the other two clients' messages (its own come back as acks).
+    await until(() => inboxes.every((inbox) => inbox.length === perClient * 2), 15_000, "cross-node delivery");
+    for (const [i, inbox] of inboxes.entries()) {
+      const seqs = inbox.map((m) => m.seq);
+      expect(new Set(seqs).size).toBe(seqs.length);
+      expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+      expect(inbox.every((m) => !m.body.startsWith(`${i}:`))).toBe(true);
+    }
+    const stored = await database.db.prisma.message.findMany({ where: { roomId: room.id }, orderBy: { seq: "asc" } });
+    expect(stored.map((m) => m.seq)).toEqual(Array.from({ length: perClient * 3 }, (_, i) => i + 1));
+  });
+});

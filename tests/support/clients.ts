@@ -1,0 +1,34 @@
+// Real socket.io-client connections to any Parley node, authenticated with
+// tokens minted from the shared AUTH_SECRET (what /api/token does).
+import { io as connect } from "socket.io-client";
+import { createSocketTokens } from "../../server/domain/socket-tokens";
+import type { ClientSocket } from "./test-server";
+import { TEST_AUTH_SECRET } from "./node-process";
+
+const tokens = createSocketTokens({ secret: TEST_AUTH_SECRET, ttlSeconds: 600 });
+
+export interface ClientOptions {
+  /** Reconnect automatically (default false: tests drive reconnects). */
+  reconnection?: boolean;
+  transports?: ("websocket" | "polling")[];
+}
+
+/** A socket for `user` against `url` (a function, so it can follow a node that moved). */
+export function socketFor(
+  url: string | (() => string),
+  user: { id: string; name: string },
+  options: ClientOptions = {},
+): ClientSocket {
+  const target = typeof url === "function" ? url() : url;
+  return connect(target, {
+    forceNew: true,
+    autoConnect: false,
+    transports: options.transports ?? ["websocket"],
+    reconnection: options.reconnection ?? false,
+    reconnectionDelay: 100,
+    reconnectionDelayMax: 1_000,
+    auth: (cb) => {
+      void tokens.issue({ id: user.id, name: user.name, role: "USER" }).then(({ token }) => cb({ token }));
+    },
+  });
+}
