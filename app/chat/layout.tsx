@@ -1,0 +1,17 @@
+import { redirect } from "next/navigation";
+import type { ReactNode } from "react";
+import { ChatShell } from "@/components/chat/chat-shell";
+import { getSession } from "@/server/next/session";
+
+export const dynamic = "force-dynamic";
+
+export default async function ChatLayout({ children }: { children: ReactNode }) {
+  const session = await getSession();
+  if (!session) redirect("/sign-in");
+  const { id, name, email } = session.user;
+  return (
+    <ChatShell me={{ id, name }} email={email}>
+      {children}
+    </ChatShell>
+  );
+}

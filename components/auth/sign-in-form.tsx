@@ -1,0 +1,84 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { signIn } from "next-auth/react";
+import { useState, type FormEvent } from "react";
+import { Button } from "@/components/ui/button";
+import { Field } from "@/components/ui/field";
+import { FormAlert } from "./form-alert";
+
+/** Signs in with the next-auth "credentials" provider; returns an error text or null. */
+export async function signInWithPassword(email: string, password: string): Promise<string | null> {
+  try {
+    const res = await signIn<"credentials">("credentials", { email, password, redirect: false });
+    if (res && res.ok && !res.error) return null;
+    if (res && res.status >= 500) return "The server could not sign you in right now. Try again in a moment.";
+    return "Wrong email or password";
+  } catch {
+    return "Can't reach the server. Check your connection and try again.";
+  }
+}
+
+export function SignInForm() {
+  const router = useRouter();
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [pending, setPending] = useState(false);
+
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    if (!email.trim() || !password) {
+      setError("Enter your email and password.");
+      return;
+    }
+    setPending(true);
+    setError(null);
+    const failure = await signInWithPassword(email.trim(), password);
+    if (failure) {
+      setPending(false);
+      setError(failure);
+      return;
+    }
+    router.replace("/chat");
+    router.refresh();
+  }
+
+  return (
+    <form onSubmit={onSubmit} noValidate className="flex flex-col gap-5">
+      <div className="flex flex-col gap-1">
+        <h1 className="text-xl font-semibold tracking-tight">Welcome back</h1>
+        <p className="text-sm text-ink-muted">Sign in to pick up where you left off.</p>
+      </div>
+      {error ? <FormAlert>{error}</FormAlert> : null}
+      <Field
+        label="Email"
+        type="email"
+        name="email"
+        autoComplete="email"
+        inputMode="email"
+        autoFocus
+        value={email}
+        onChange={(e) => setEmail(e.target.value)}
+      />
+      <Field
+        label="Password"
+        type="password"
+        name="password"
+        autoComplete="current-password"
+        value={password}
+        onChange={(e) => setPassword(e.target.value)}
+      />
+      <Button type="submit" size="lg" loading={pending} className="w-full">
+        Sign in
+      </Button>
+      <p className="text-center text-sm text-ink-muted">
+        New to Parley?{" "}
+        <Link href="/sign-up" className="font-medium text-accent hover:underline">
+          Create an account
+        </Link>
+      </p>
+    </form>
+  );
+}

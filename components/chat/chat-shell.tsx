@@ -1,0 +1,64 @@
+"use client";
+
+import { useParams } from "next/navigation";
+import { SessionProvider, signOut, useSession } from "next-auth/react";
+import { useEffect, type ReactNode } from "react";
+import type { UserRef } from "@/lib/contract";
+import { ChatProvider, useChat } from "@/lib/client/chat-context";
+import { Sidebar, unreadCount } from "./sidebar";
+
+function goToSignIn() {
+  // Clears the (now useless) session cookie too, then lands on /sign-in.
+  void signOut({ callbackUrl: "/sign-in" });
+}
+
+export function ChatShell({ me, email, children }: { me: UserRef; email: string; children: ReactNode }) {
+  return (
+    <SessionProvider refetchOnWindowFocus>
+      <ChatProvider me={me} onSignedOut={goToSignIn}>
+        <SessionWatcher />
+        <ShellLayout email={email}>{children}</ShellLayout>
+      </ChatProvider>
+    </SessionProvider>
+  );
+}
+
+/** Signed out in another tab (or the session expired): leave the chat. */
+function SessionWatcher() {
+  const { status } = useSession();
+  useEffect(() => {
+    if (status === "unauthenticated") window.location.assign("/sign-in");
+  }, [status]);
+  return null;
+}
+
+/** "(3) design · Parley": the open room and the unread count elsewhere, in the tab title. */
+function DocumentTitle({ activeRoomId }: { activeRoomId: string | null }) {
+  const rooms = useChat((s) => s.rooms);
+  const total = rooms.reduce((sum, r) => sum + (r.id === activeRoomId ? 0 : unreadCount(r)), 0);
+  const roomName = rooms.find((r) => r.id === activeRoomId)?.name;
+  useEffect(() => {
+    const prefix = total > 0 ? `(${total > 99 ? "99+" : total}) ` : "";
+    document.title = `${prefix}${roomName ? `${roomName} · ` : ""}Parley`;
+  }, [total, roomName]);
+  return null;
+}
+
+function ShellLayout({ email, children }: { email: string; children: ReactNode }) {
+  const params = useParams<{ roomId?: string }>();
+  const activeRoomId = typeof params.roomId === "string" ? decodeURIComponent(params.roomId) : null;
+  return (
+    <div className="flex h-dvh min-h-0 w-full overflow-hidden bg-canvas text-ink">
+      <DocumentTitle activeRoomId={activeRoomId} />
+      {/* On phones the room list is its own screen: shown at /chat, hidden inside a room. */}
+      <aside
+        className={`min-h-0 w-full shrink-0 border-line bg-surface md:flex md:w-[272px] md:border-r ${
+          activeRoomId ? "hidden" : "flex"
+        } flex-col`}
+      >
+        <Sidebar activeRoomId={activeRoomId} email={email} />
+      </aside>
+      <main className={`min-h-0 min-w-0 flex-1 flex-col md:flex ${activeRoomId ? "flex" : "hidden"}`}>{children}</main>
+    </div>
+  );
+}

@@ -1,0 +1,148 @@
+"use client";
+
+import { useEffect, useLayoutEffect, useRef, useState, type FormEvent } from "react";
+import { AlertIcon, SendIcon } from "@/components/ui/icons";
+import { Spinner } from "@/components/ui/spinner";
+import { MAX_BODY_LENGTH } from "@/lib/contract";
+import { useChat, useChatClient } from "@/lib/client/chat-context";
+import type { ConnectionState } from "@/lib/client/chat-client";
+
+/** Unsent text per room, kept while the tab lives. */
+const drafts = new Map<string, string>();
+/** Show the character counter from this length on. */
+const COUNTER_FROM = MAX_BODY_LENGTH - 500;
+
+const OFFLINE_REASON: Record<Exclude<ConnectionState, "connected">, string> = {
+  connecting: "Connecting to the server…",
+  reconnecting: "Connection lost. Reconnecting… you can send again as soon as it is back.",
+  offline: "You are offline. Messages can be sent once the connection is back.",
+};
+
+export function Composer({ roomId, roomName }: { roomId: string; roomName: string }) {
+  const client = useChatClient();
+  const connection = useChat((s) => s.connection);
+  const detail = useChat((s) => s.connectionDetail);
+  const [value, setValue] = useState(() => drafts.get(roomId) ?? "");
+  const [error, setError] = useState<string | null>(null);
+  const ref = useRef<HTMLTextAreaElement>(null);
+  const hadFocus = useRef(false);
+  const connected = connection === "connected";
+  const length = value.length;
+  const tooLong = length > MAX_BODY_LENGTH;
+  const empty = value.trim().length === 0;
+
+  // Autofocus on wide screens (on phones it would pop the keyboard over the messages).
+  useEffect(() => {
+    if (window.matchMedia("(min-width: 768px) and (pointer: fine)").matches) ref.current?.focus();
+  }, [roomId]);
+
+  // A disabled textarea loses focus: give it back when the connection returns.
+  useEffect(() => {
+    if (connected && hadFocus.current && document.activeElement !== ref.current) ref.current?.focus();
+  }, [connected]);
+
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    el.style.height = "auto";
+    el.style.height = `${Math.min(el.scrollHeight, 220)}px`;
+  }, [value]);
+
+  function update(next: string) {
+    setValue(next);
+    if (next) drafts.set(roomId, next);
+    else drafts.delete(roomId);
+    if (error) setError(null);
+  }
+
+  function submit(event?: FormEvent) {
+    event?.preventDefault();
+    if (!client || !connected || empty) return;
+    if (tooLong) {
+      setError(`This message is ${length.toLocaleString("en-US")} characters long; the limit is ${MAX_BODY_LENGTH.toLocaleString("en-US")}.`);
+      return;
+    }
+    const failure = client.send(roomId, value);
+    if (failure) {
+      setError(failure.message);
+      return;
+    }
+    update("");
+  }
+
+  const reason = connected ? null : (detail && connection !== "offline" ? detail : OFFLINE_REASON[connection]);
+
+  return (
+    <div className="shrink-0 px-3 pb-3 md:px-5 md:pb-5" style={{ paddingBottom: "max(0.75rem, env(safe-area-inset-bottom))" }}>
+      {reason ? (
+        <div role="status" className="mb-2 flex items-center gap-2 rounded-lg bg-warn-soft px-3 py-2 text-[13px] text-warn">
+          {connection === "offline" ? <AlertIcon size={15} className="shrink-0" /> : <Spinner size={14} className="shrink-0" />}
+          <span>{reason}</span>
+        </div>
+      ) : null}
+      <form
+        onSubmit={submit}
+        className={`rounded-xl border bg-elevated shadow-xs transition-[border-color,box-shadow] focus-within:border-accent focus-within:ring-4 focus-within:ring-ring ${
+          tooLong ? "border-danger" : "border-line-strong"
+        } ${connected ? "" : "opacity-70"}`}
+      >
+        <textarea
+          ref={ref}
+          aria-label="Message"
+          aria-describedby={error ? `composer-error-${roomId}` : undefined}
+          placeholder={connected ? `Message ${roomName}` : "Waiting for the connection…"}
+          value={value}
+          rows={1}
+          disabled={!connected}
+          onFocus={() => {
+            hadFocus.current = true;
+          }}
+          onBlur={(e) => {
+            // Losing focus because the connection dropped (disabled) doesn't count.
+            if (!e.currentTarget.disabled) hadFocus.current = false;
+          }}
+          onChange={(e) => update(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing) {
+              e.preventDefault();
+              submit();
+            }
+          }}
+          className="block max-h-[220px] w-full resize-none bg-transparent px-3.5 pt-3 pb-1 text-[14.5px] leading-6 text-ink outline-none placeholder:text-ink-faint disabled:cursor-not-allowed"
+        />
+        <div className="flex items-center gap-3 px-2.5 pb-2">
+          <p className="hidden pl-1 text-[11.5px] text-ink-faint sm:block">
+            <kbd className="font-sans font-medium">Enter</kbd> to send · <kbd className="font-sans font-medium">Shift + Enter</kbd> for a new line
+          </p>
+          <span className="ml-auto" />
+          {length >= COUNTER_FROM ? (
+            <span
+              aria-live="polite"
+              className={`text-xs tabular-nums ${tooLong ? "font-medium text-danger" : "text-ink-faint"}`}
+              title={`${MAX_BODY_LENGTH.toLocaleString("en-US")} characters at most`}
+            >
+              {tooLong
+                ? `${(length - MAX_BODY_LENGTH).toLocaleString("en-US")} over the limit`
+                : `${(MAX_BODY_LENGTH - length).toLocaleString("en-US")} left`}
+            </span>
+          ) : null}
+          <button
+            type="submit"
+            aria-label="Send message"
+            title="Send (Enter)"
+            disabled={!connected || empty || tooLong}
+            className="inline-flex size-8 items-center justify-center rounded-lg bg-accent text-accent-ink transition-colors hover:bg-accent-hover disabled:cursor-not-allowed disabled:bg-surface-2 disabled:text-ink-faint"
+          >
+            <SendIcon size={16} />
+          </button>
+        </div>
+      </form>
+      {error ? (
+        <p id={`composer-error-${roomId}`} role="alert" className="mt-1.5 flex items-center gap-1.5 px-1 text-[13px] text-danger">
+          <AlertIcon size={14} className="shrink-0" />
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,198 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useCallback, useEffect, useState } from "react";
+import { Button } from "@/components/ui/button";
+import { ChevronLeftIcon, DoorIcon, HashIcon, LockIcon, MoreIcon, UsersIcon } from "@/components/ui/icons";
+import { Menu } from "@/components/ui/menu";
+import type { RoomSummary } from "@/lib/contract";
+import { EMPTY_TIMELINE } from "@/lib/client/chat-client";
+import { useChat, useChatClient } from "@/lib/client/chat-context";
+import { pluralize } from "@/lib/client/format";
+import { Composer } from "./composer";
+import { MessageList } from "./message-list";
+
+function usePageVisible(): boolean {
+  const [visible, setVisible] = useState(true);
+  useEffect(() => {
+    const update = () => setVisible(document.visibilityState === "visible");
+    update();
+    document.addEventListener("visibilitychange", update);
+    return () => document.removeEventListener("visibilitychange", update);
+  }, []);
+  return visible;
+}
+
+export function RoomView({ roomId }: { roomId: string }) {
+  const client = useChatClient();
+  const me = useChat((s) => s.me);
+  const room = useChat((s) => s.rooms.find((r) => r.id === roomId));
+  const roomsStatus = useChat((s) => s.roomsStatus);
+  const timeline = useChat((s) => s.timelines[roomId] ?? EMPTY_TIMELINE);
+  const connection = useChat((s) => s.connection);
+  const isMember = room?.membership != null;
+  const [atBottom, setAtBottom] = useState(true);
+  const visible = usePageVisible();
+  /** The read mark when the room was opened: where the "New" divider goes. */
+  const [unreadAfterSeq, setUnreadAfterSeq] = useState<number | null>(() => room?.membership?.lastReadSeq ?? null);
+
+  useEffect(() => {
+    if (unreadAfterSeq === null && room?.membership) setUnreadAfterSeq(room.membership.lastReadSeq);
+  }, [unreadAfterSeq, room]);
+
+  // Load the latest messages once we are a member and connected (again after errors).
+  useEffect(() => {
+    if (isMember && connection === "connected") client?.openRoom(roomId);
+  }, [client, roomId, isMember, connection]);
+
+  // Reading the bottom of the room marks it read.
+  const tipSeq = timeline.tipSeq;
+  useEffect(() => {
+    if (!client || !isMember || timeline.status !== "ready" || !atBottom || !visible || tipSeq === 0) return;
+    client.markRead(roomId, tipSeq);
+  }, [client, roomId, isMember, timeline.status, atBottom, visible, tipSeq]);
+
+  const loadOlder = useCallback(() => void client?.loadOlder(roomId), [client, roomId]);
+  const retry = useCallback(() => client?.openRoom(roomId), [client, roomId]);
+
+  if (!room) {
+    return (
+      <div className="flex min-h-0 flex-1 flex-col">
+        <RoomHeader room={null} />
+        {roomsStatus === "ready" ? (
+          <CenteredNote title="Room not found" body="It may be private, or it no longer exists.">
+            <Link href="/chat" className="text-sm font-medium text-accent hover:underline">
+              Back to your rooms
+            </Link>
+          </CenteredNote>
+        ) : (
+          <div className="flex-1" />
+        )}
+      </div>
+    );
+  }
+
+  return (
+    <div className="flex min-h-0 flex-1 flex-col">
+      <RoomHeader room={room} />
+      {isMember ? (
+        <>
+          <MessageList
+            roomName={room.name}
+            isPublic={room.isPublic}
+            timeline={timeline}
+            meId={me.id}
+            unreadAfterSeq={unreadAfterSeq}
+            onLoadOlder={loadOlder}
+            onRetry={retry}
+            onAtBottomChange={setAtBottom}
+          />
+          <Composer roomId={roomId} roomName={room.name} />
+        </>
+      ) : (
+        <JoinPrompt room={room} />
+      )}
+    </div>
+  );
+}
+
+function RoomHeader({ room }: { room: RoomSummary | null }) {
+  const client = useChatClient();
+  const router = useRouter();
+  const [error, setError] = useState<string | null>(null);
+  const Icon = room?.isPublic === false ? LockIcon : HashIcon;
+
+  async function leave() {
+    if (!client || !room) return;
+    const result = await client.leaveRoom(room.id);
+    if (result.ok) router.push("/chat");
+    else setError(result.error.message);
+  }
+
+  return (
+    <header className="flex h-14 shrink-0 items-center gap-2 border-b border-line px-2 md:px-5">
+      <Link
+        href="/chat"
+        aria-label="All rooms"
+        className="inline-flex size-9 items-center justify-center rounded-md text-ink-muted hover:bg-surface-hover hover:text-ink md:hidden"
+      >
+        <ChevronLeftIcon size={20} />
+      </Link>
+      {room ? (
+        <>
+          <div className="flex min-w-0 flex-1 items-center gap-2">
+            <Icon size={17} className="shrink-0 text-ink-faint" />
+            <h1 className="truncate text-[15px] font-semibold tracking-tight">{room.name}</h1>
+            {!room.isPublic ? (
+              <span className="hidden rounded-md bg-surface-2 px-1.5 py-0.5 text-[11px] font-medium text-ink-muted sm:inline">Private</span>
+            ) : null}
+            {error ? <span className="truncate text-xs text-danger">{error}</span> : null}
+          </div>
+          <div className="flex shrink-0 items-center gap-1 text-[13px] text-ink-muted" title={pluralize(room.memberCount, "member")}>
+            <UsersIcon size={15} />
+            <span className="tabular-nums">
+              {room.memberCount}
+              <span className="hidden sm:inline"> {room.memberCount === 1 ? "member" : "members"}</span>
+            </span>
+          </div>
+          {room.membership ? (
+            <Menu
+              label="Room actions"
+              icon={<MoreIcon size={18} />}
+              items={[{ label: "Leave room", icon: <DoorIcon size={15} />, danger: true, onSelect: () => void leave() }]}
+            />
+          ) : null}
+        </>
+      ) : (
+        <div className="h-4 w-40 animate-pulse rounded bg-surface-2" />
+      )}
+    </header>
+  );
+}
+
+function JoinPrompt({ room }: { room: RoomSummary }) {
+  const client = useChatClient();
+  const connected = useChat((s) => s.connection === "connected");
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  async function join() {
+    if (!client) return;
+    setPending(true);
+    setError(null);
+    const result = await client.joinRoom(room.id);
+    setPending(false);
+    if (!result.ok) setError(result.error.message);
+  }
+
+  return (
+    <CenteredNote
+      title={room.isPublic ? `Join ${room.name}` : `${room.name} is private`}
+      body={
+        room.isPublic
+          ? `${pluralize(room.memberCount, "member")} ${room.memberCount === 1 ? "is" : "are"} talking here. Join to read the history and send messages.`
+          : "Ask a member to invite you."
+      }
+    >
+      {room.isPublic ? (
+        <Button onClick={() => void join()} loading={pending} disabled={!connected}>
+          Join room
+        </Button>
+      ) : null}
+      {error ? <p className="text-sm text-danger">{error}</p> : null}
+    </CenteredNote>
+  );
+}
+
+function CenteredNote({ title, body, children }: { title: string; body: string; children?: React.ReactNode }) {
+  return (
+    <div className="flex flex-1 items-center justify-center p-8">
+      <div className="animate-in flex max-w-sm flex-col items-center gap-3 text-center">
+        <h2 className="text-lg font-semibold tracking-tight">{title}</h2>
+        <p className="text-sm leading-6 text-ink-muted">{body}</p>
+        {children}
+      </div>
+    </div>
+  );
+}
