@@ -119,9 +119,13 @@ export function collect<T>(socket: ClientSocket, event: keyof ServerToClientEven
   return items;
 }
 
-export async function until(predicate: () => boolean, timeoutMs = 10_000, what = "condition"): Promise<void> {
+export async function until(
+  predicate: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+  what = "condition",
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
+  while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
