@@ -1,0 +1,61 @@
+// The database goes away (connections reset, new ones refused) and comes back.
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ChatMessage, RoomSummary } from "../../lib/contract";
+import { openDatabase } from "../../server/store/db/database";
+import { createTestDatabase, postgresUrl, type TestDatabase } from "../support/databases";
+import { DeliveryClient } from "../support/delivery-client";
+import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
+import { call, ok, startTestServer, until, type TestServer } from "../support/test-server";
+
+if (!postgresUrl) console.warn("database outage tests skipped: set TEST_DATABASE_URL (CI does)");
+
+describe.runIf(Boolean(postgresUrl))("database outage (PostgreSQL behind a cuttable proxy)", () => {
+  let direct: TestDatabase;
+  let proxy: TcpProxy;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    direct = await createTestDatabase("postgres");
+    const url = new URL(direct.url!);
+    proxy = await startTcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
+    url.port = String(proxy.port);
+    url.hostname = "127.0.0.1";
+    // The server reaches the database only through the proxy.
+    const db = await openDatabase({ kind: "postgres", url: url.toString(), poolSize: 4 });
+    server = await startTestServer("postgres", { database: { db, url: url.toString(), dispose: () => db.close() } });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await server?.database.dispose();
+    await proxy?.close();
+    await direct?.dispose();
+  });
+
+  it("answers `unavailable` while the database is down, acks nothing falsely, and loses nothing after it returns", async () => {
+    const { socket, user } = await server.signUpAndConnect("Patient");
+    const { room } = await ok<{ room: RoomSummary }>(socket, "room:create", { name: `outage-${randomUUID().slice(0, 6)}` });
+    await ok(socket, "message:send", { roomId: room.id, clientId: randomUUID(), body: "before" });
+
+    proxy.cut();
+    const during = await call<{ message: ChatMessage }>(socket, "message:send", {
+      roomId: room.id,
+      clientId: randomUUID(),
+      body: "during (direct)",
+    });
+    expect(during).toMatchObject({ ok: false, error: { code: "unavailable" } });
+
+    // A client with an outbox keeps trying through the outage.
+    const client = new DeliveryClient(socket, [room.id], 4_000);
+    for (let i = 0; i < 10; i++) client.send(room.id, `queued ${i}`);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(client.acked.size).toBe(0);
+    expect((await server.services.rooms.list(user).catch((err: { code?: string }) => err.code)) as unknown).toBe("unavailable");
+
+    proxy.restore();
+    await until(() => client.acked.size === 10, 30_000, "outbox drained after recovery");
+    const stored = await direct.db.prisma.message.findMany({ where: { roomId: room.id }, orderBy: { seq: "asc" } });
+    expect(stored.map((m) => m.body)).toEqual(["before", ...Array.from({ length: 10 }, (_, i) => `queued ${i}`)]);
+    expect(stored.map((m) => m.seq)).toEqual(Array.from({ length: 11 }, (_, i) => i + 1));
+  });
+});
