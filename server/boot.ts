@@ -27,7 +27,7 @@ export async function bootCore(env: Env, logger = createLogger({
 })): Promise<Core> {
   const db = await openMigratedDatabase(databaseOptionsFromEnv(env), (message) => logger.info(message));
   logger.info({ database: db.kind }, "database ready");
-  const shared = await createSharedState({ redisUrl: env.REDIS_URL, logger });
+  const shared = await createSharedState({ redisUrl: env.REDIS_URL, redisPrefix: env.REDIS_PREFIX, logger });
   logger.info({ sharedState: shared.kind }, "shared state ready");
   const services = createServices(createPrismaStores(db.prisma), {
     authSecret: env.AUTH_SECRET,

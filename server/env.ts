@@ -23,6 +23,8 @@ const envSchema = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   /** redis://... enables the Redis adapter and Redis-backed shared state. */
   REDIS_URL: optional(z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")),
+  /** Prefix of every Redis key and channel Parley uses, so several deployments (or test runs) can share a Redis. */
+  REDIS_PREFIX: z.string().regex(/^[\w.:-]{1,64}$/, "letters, digits, '_', '.', ':' or '-' (at most 64)").default("parley"),
   /** Where the embedded database and the generated development secret live. */
   DATA_DIR: z.string().default(".data"),
   /** Signs sessions and socket tokens. Required in production (at least 32 characters). */

@@ -27,7 +27,13 @@ export async function startHttpServer(core: Core, web: WebHandler): Promise<Runn
       if (!res.headersSent) res.writeHead(500).end();
     });
   });
-  const realtime = createRealtime(http, { services: core.services, logger, adapter: core.shared.adapter });
+  const realtime = createRealtime(http, {
+    services: core.services,
+    logger,
+    adapter: core.shared.adapter,
+    presence: core.shared.presence,
+    nodeId: env.NODE_ID,
+  });
   core.shared.onRecovered(() => realtime.requestResync());
   // Socket.IO answers upgrades under /socket.io/; anything else (Next's dev
   // reload socket) goes to the web handler.

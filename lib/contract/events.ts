@@ -2,7 +2,7 @@
 // types. Commands are `resource:verb` (imperative), broadcasts are past tense.
 import type { ErrorBody } from "./errors";
 import type { CommandInput, CommandName } from "./schemas";
-import type { ChatMessage, Page, RoomSummary, UserRef } from "./types";
+import type { ChatMessage, Page, PresenceStatus, RoomMember, RoomSummary, UserRef } from "./types";
 
 export type AckResult<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
 export type Ack<T> = (result: AckResult<T>) => void;
@@ -22,6 +22,9 @@ export interface ClientToServerEvents {
   "room:read": Command<"room:read", { lastReadSeq: number }>;
   "typing:start": (payload: CommandInput<"typing:start">) => void;
   "typing:stop": (payload: CommandInput<"typing:stop">) => void;
+  /** Ack data: the user's resulting status over all their connections. */
+  "presence:set": Command<"presence:set", { status: PresenceStatus }>;
+  "room:members": Command<"room:members", { members: RoomMember[] }>;
   "auth:renew": Command<"auth:renew", { expiresAt: number }>;
 }
 
@@ -32,10 +35,15 @@ export interface TypingChanged {
   typing: boolean;
 }
 
+/**
+ * Sent to the rooms the user is a member of (each socket gets it once, however
+ * many rooms it shares with the user) when their overall status changes.
+ */
 export interface PresenceChanged {
   userId: string;
   name: string;
-  status: "online" | "away" | "offline";
+  status: PresenceStatus;
+  /** Set (ISO) when `status` is offline: when the user's last connection closed. Null otherwise. */
   lastSeenAt: string | null;
 }
 

@@ -45,6 +45,9 @@ export const schemas = {
   "room:read": z.object({ roomId: id, seq }),
   "typing:start": z.object({ roomId: id }),
   "typing:stop": z.object({ roomId: id }),
+  /** What this connection reports: `away` when the page is hidden or idle, `online` when it is used again. */
+  "presence:set": z.object({ status: z.enum(["online", "away"]) }),
+  "room:members": z.object({ roomId: id }),
   "auth:renew": z.object({ token: z.string().min(1).max(4096) }),
 } as const;
 

@@ -23,6 +23,23 @@ export interface ChatMessage {
 
 export type RoomRole = "MEMBER" | "MODERATOR" | "OWNER";
 
+/**
+ * A user's presence, over all their connections on every server: `online` while
+ * at least one connection is active, `away` while every open connection reports
+ * itself idle or hidden, `offline` once the last one has closed.
+ */
+export type PresenceStatus = "online" | "away" | "offline";
+
+/** One member of a room, with their presence (the `room:members` answer). */
+export interface RoomMember {
+  id: string;
+  name: string;
+  role: RoomRole;
+  status: PresenceStatus;
+  /** When the user's last connection closed (ISO); null while online/away, or if never seen. */
+  lastSeenAt: string | null;
+}
+
 export interface RoomSummary {
   id: string;
   name: string;

@@ -1,7 +1,7 @@
 // The storage interfaces the domain is written against. server/index.ts picks
 // the implementations (Prisma for durable data; memory or Redis for shared
 // ephemeral state); tests use the same real implementations.
-import type { ChatMessage, RoomRole, RoomSummary } from "../../lib/contract";
+import type { ChatMessage, PresenceStatus, RoomRole, RoomSummary } from "../../lib/contract";
 
 export type UserRole = "USER" | "ADMIN";
 
@@ -18,6 +18,8 @@ export interface UsersStore {
   create(input: { email: string; name: string; passwordHash: string; role?: UserRole }): Promise<UserRecord>;
   findById(id: string): Promise<UserRecord | null>;
   findByEmailWithPasswordHash(email: string): Promise<(UserRecord & { passwordHash: string }) | null>;
+  /** Records when the user was last seen online (never moves backwards). */
+  markLastSeen(userId: string, at: Date): Promise<void>;
 }
 
 export interface MembershipRecord {
@@ -29,6 +31,13 @@ export interface MembershipRecord {
 }
 
 export type RoomRecord = Omit<RoomSummary, "membership">;
+
+export interface MemberRecord {
+  id: string;
+  name: string;
+  role: RoomRole;
+  lastSeenAt: Date | null;
+}
 
 export interface RoomsStore {
   /** Creates the room with its creator as OWNER. Throws AppError("conflict") if the name is taken. */
@@ -44,6 +53,8 @@ export interface RoomsStore {
   /** Returns false if the user was not a member. */
   removeMember(roomId: string, userId: string): Promise<boolean>;
   countMembers(roomId: string): Promise<number>;
+  /** Every member of the room with their role and persisted last-seen time, by name. */
+  listMembers(roomId: string): Promise<MemberRecord[]>;
   /** Moves lastReadSeq forward to `seq` (never backwards, never past the room's lastSeq). */
   markRead(roomId: string, userId: string, seq: number): Promise<number>;
 }
@@ -75,6 +86,74 @@ export interface MessagesStore {
   listAfter(roomId: string, afterSeq: number, afterChange: number | undefined, limit: number): Promise<ChatMessage[]>;
   /** The newest `limit` messages with seq < beforeSeq (or the newest), ascending by seq. */
   listBefore(roomId: string, beforeSeq: number | undefined, limit: number): Promise<ChatMessage[]>;
+}
+
+/** What one connection reports about itself. */
+export type ConnectionStatus = Exclude<PresenceStatus, "offline">;
+
+/** Everything the presence store knows about one user. */
+export interface PresenceSnapshot {
+  userId: string;
+  /**
+   * Changes with every change to the user's connections (unique across the
+   * store's life, never reused): `announce` succeeds only if it is unchanged.
+   */
+  version: number;
+  /** The user's display name, as given by their latest connection (null when unknown). */
+  name: string | null;
+  /** The status of each open connection, on every node. */
+  connections: ConnectionStatus[];
+  /** The status last announced to other users (null: never, i.e. offline). */
+  announced: PresenceStatus | null;
+}
+
+export interface PresenceConnection {
+  connId: string;
+  userId: string;
+  name: string;
+  status: ConnectionStatus;
+}
+
+/**
+ * Who is connected where, shared by every server process (memory for one
+ * process, Redis for several). Connections are recorded per node; each node
+ * heartbeats, and the connections of a node whose heartbeat stops are removed
+ * by whichever node reaps it first. The rules (what status a user has, when to
+ * announce it) live in server/domain/presence.service.ts; the store only keeps
+ * state and makes each operation atomic.
+ *
+ * When a user's last connection is removed (closed, or reaped with its node)
+ * the user is queued for an offline check with the time it happened;
+ * `claimDue` hands each queued user to exactly one caller.
+ */
+export interface PresenceStore {
+  /** "process": only this process sees it (embedded mode); "cluster": shared by every node. */
+  readonly scope: "process" | "cluster";
+  /** Adds or updates a connection of `nodeId`. */
+  putConnection(nodeId: string, conn: PresenceConnection): Promise<PresenceSnapshot>;
+  removeConnection(nodeId: string, connId: string, userId: string): Promise<PresenceSnapshot>;
+  /**
+   * Makes the store's record of `nodeId` exactly `conns` (after an outage, or
+   * after the node was wrongly reaped). With `leave`, also forgets the node
+   * (graceful shutdown; pass no connections). Returns the users whose connections changed.
+   */
+  syncNode(nodeId: string, conns: PresenceConnection[], options?: { leave?: boolean }): Promise<string[]>;
+  snapshot(userId: string): Promise<PresenceSnapshot>;
+  snapshots(userIds: string[]): Promise<PresenceSnapshot[]>;
+  /**
+   * Records `status` as announced if the user's version is still `version`.
+   * Refuses `offline` while connections remain and other statuses when none do.
+   * Announcing `offline` forgets the user. Resolves to whether it was recorded.
+   */
+  announce(userId: string, version: number, status: PresenceStatus): Promise<boolean>;
+  /** Marks the node alive now. Resolves to false if the store did not know it (new, or reaped). */
+  heartbeat(nodeId: string): Promise<boolean>;
+  /** Removes every node (and its connections) whose last heartbeat is older than `ttlMs`. Atomic per node. */
+  reapDeadNodes(ttlMs: number): Promise<{ nodeId: string; lastHeartbeatAt: Date; connections: number }[]>;
+  /** Hands out (and dequeues) users queued for an offline check at least `graceMs` ago. */
+  claimDue(graceMs: number, limit: number): Promise<{ userId: string; since: Date }[]>;
+  /** Queues a user for an offline check again (a claimed check that could not finish). */
+  requeue(userId: string, since: Date): Promise<void>;
 }
 
 export interface Stores {

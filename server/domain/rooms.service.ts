@@ -1,6 +1,6 @@
 import type { CommandPayload, RoomSummary } from "../../lib/contract";
 import { AppError, forbidden, notFound } from "./errors";
-import type { MembershipRecord, RoomsStore } from "./ports";
+import type { MemberRecord, MembershipRecord, RoomsStore } from "./ports";
 import type { SocketIdentity } from "./socket-tokens";
 
 export type Actor = SocketIdentity;
@@ -40,7 +40,13 @@ export function createRoomsService(rooms: RoomsStore) {
       return { memberCount: await rooms.countMembers(roomId) };
     },
 
-    memberRoomIds: (actor: Actor) => rooms.listMemberRoomIds(actor.id),
+    memberRoomIds: (actor: Pick<Actor, "id">) => rooms.listMemberRoomIds(actor.id),
+
+    /** The members of a room the actor belongs to. */
+    async members(actor: Actor, roomId: string): Promise<MemberRecord[]> {
+      await requireMembership(actor, roomId);
+      return rooms.listMembers(roomId);
+    },
 
     async markRead(actor: Actor, roomId: string, seq: number): Promise<number> {
       await requireMembership(actor, roomId);

@@ -38,6 +38,8 @@ export function createUsersService(users: UsersStore) {
     },
 
     findById: (id: string) => users.findById(id),
+
+    markLastSeen: (userId: string, at: Date) => users.markLastSeen(userId, at),
   };
 }
 export type UsersService = ReturnType<typeof createUsersService>;

@@ -1,12 +1,19 @@
+import { randomUUID } from "node:crypto";
 import type { Server as HttpServer } from "node:http";
+import { hostname } from "node:os";
 import { Server } from "socket.io";
 import { MAX_SOCKET_PAYLOAD_BYTES } from "../../lib/contract";
+import type { PresenceStore } from "../domain/ports";
+import type { PresenceTimings } from "../domain/presence.service";
 import type { Services } from "../domain/services";
+import type { TypingTimings } from "../domain/typing.service";
 import type { Logger } from "../logger";
 import { authMiddleware } from "./auth.middleware";
 import { registerMessageHandlers } from "./messages.handlers";
+import { createPresenceRealtime, type RealtimeCounters } from "./presence.handlers";
 import { registerRoomHandlers } from "./rooms.handlers";
 import { registerSessionHandlers } from "./session.handlers";
+import { createTypingRealtime } from "./typing.handlers";
 import { channels, type ParleyServer } from "./types";
 
 export interface RealtimeDeps {
@@ -14,6 +21,12 @@ export interface RealtimeDeps {
   logger: Logger;
   /** A Socket.IO adapter (the Redis adapter in scaled mode); in-memory when absent. */
   adapter?: NonNullable<ConstructorParameters<typeof Server>[1]>["adapter"];
+  /** Who is connected where: in-memory (one process) or Redis (shared by every node). */
+  presence: PresenceStore;
+  /** This node's name (NODE_ID); a per-process suffix is added for presence. */
+  nodeId?: string;
+  /** Shorter presence/typing timings, for tests. */
+  timings?: { presence?: Partial<PresenceTimings>; typing?: Partial<TypingTimings> };
 }
 
 export interface Realtime {
@@ -26,6 +39,8 @@ export interface Realtime {
   close(): Promise<void>;
   /** Asks every client of this node to re-sync its rooms (after a cross-node outage). */
   requestResync(): void;
+  /** Live counters of this node's presence and typing broadcasts. */
+  counters: Readonly<RealtimeCounters>;
 }
 
 /**
@@ -53,6 +68,19 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps): Real
     }
   });
 
+  const counters: RealtimeCounters = { presenceBroadcasts: 0, presenceRoomTargets: 0, typingBroadcasts: 0 };
+  const presence = createPresenceRealtime(io, {
+    logger,
+    services,
+    store: deps.presence,
+    // Unique per process life: a restarted node must not inherit (or keep alive) its predecessor's connections.
+    nodeId: `${deps.nodeId ?? `${hostname()}-${process.pid}`}:${randomUUID().slice(0, 8)}`,
+    timings: deps.timings?.presence,
+    counters,
+  });
+  const typing = createTypingRealtime(io, { logger, counters, timings: deps.timings?.typing });
+  presence.start();
+
   io.on("connection", (socket) => {
     const { user } = socket.data;
     const ctx = { logger, services, tokens: services.tokens };
@@ -61,6 +89,8 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps): Real
     registerSessionHandlers(socket, ctx);
     registerRoomHandlers(io, socket, ctx);
     registerMessageHandlers(io, socket, ctx);
+    presence.register(socket);
+    typing.register(socket);
 
     // Joined before the client sees "connect": a room:sync it sends on connect
     // can't race a broadcast it would otherwise miss.
@@ -72,12 +102,16 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps): Real
   return {
     io,
     requestResync: () => io.local.emit("sync:required"),
+    counters,
     async close() {
       for (const socket of (await io.local.fetchSockets())) {
         socket.emit("session:notice", { reason: "server_shutdown" });
       }
       io.local.disconnectSockets(true);
+      typing.close();
       await services.writeQueue.drain();
+      // After the sockets closed: their users go offline after the grace period unless they reconnect elsewhere.
+      await presence.stop();
       // Closes the engine (and the adapter) but not the HTTP server, which the caller owns.
       io.engine.close();
       await io.of("/").adapter.close();

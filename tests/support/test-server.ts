@@ -7,7 +7,8 @@ import pino from "pino";
 import { io as connect, type Socket } from "socket.io-client";
 import type { AckResult, ClientToServerEvents, ServerToClientEvents } from "../../lib/contract";
 import { createServices, type Services } from "../../server/domain/services";
-import { createRealtime, type Realtime } from "../../server/realtime/create-realtime";
+import { createRealtime, type Realtime, type RealtimeDeps } from "../../server/realtime/create-realtime";
+import { createMemoryPresenceStore } from "../../server/store/memory/presence.store";
 import { createPrismaStores } from "../../server/store/prisma";
 import { createTestDatabase, type Backend, type TestDatabase } from "./databases";
 
@@ -28,7 +29,7 @@ export interface TestServer {
 
 export async function startTestServer(
   backend: Backend,
-  options: { tokenTtlSeconds?: number; database?: TestDatabase } = {},
+  options: { tokenTtlSeconds?: number; database?: TestDatabase; timings?: RealtimeDeps["timings"] } = {},
 ): Promise<TestServer> {
   const database = options.database ?? (await createTestDatabase(backend));
   const services = createServices(createPrismaStores(database.db.prisma), {
@@ -36,7 +37,12 @@ export async function startTestServer(
     socketTokenTtlSeconds: options.tokenTtlSeconds ?? 600,
   });
   const http = createServer();
-  const realtime = createRealtime(http, { services, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) });
+  const realtime = createRealtime(http, {
+    services,
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
+    presence: createMemoryPresenceStore(),
+    timings: options.timings,
+  });
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
   const sockets: ClientSocket[] = [];

@@ -76,6 +76,16 @@ export function createPrismaRoomsStore(prisma: AppPrismaClient): RoomsStore {
 
     countMembers: (roomId) => guard(() => prisma.membership.count({ where: { roomId } })),
 
+    listMembers: (roomId) =>
+      guard(async () => {
+        const rows = await prisma.membership.findMany({
+          where: { roomId },
+          select: { role: true, user: { select: { id: true, name: true, lastSeenAt: true } } },
+          orderBy: [{ user: { name: "asc" } }, { userId: "asc" }],
+        });
+        return rows.map((r) => ({ id: r.user.id, name: r.user.name, role: r.role, lastSeenAt: r.user.lastSeenAt }));
+      }),
+
     markRead: (roomId, userId, seq) =>
       guard(async () => {
         // One statement, so concurrent reads from two devices can only move it forward.

@@ -17,5 +17,13 @@ export function createPrismaUsersStore(prisma: AppPrismaClient): UsersStore {
     findById: (id) => guard(() => prisma.user.findUnique({ where: { id } })),
     findByEmailWithPasswordHash: (email) =>
       guard(() => prisma.user.findUnique({ where: { email: email.toLowerCase() }, omit: { passwordHash: false } })),
+    markLastSeen: (userId, at) =>
+      guard(async () => {
+        // One conditional statement: two nodes recording it at once can only move it forward.
+        await prisma.user.updateMany({
+          where: { id: userId, OR: [{ lastSeenAt: null }, { lastSeenAt: { lt: at } }] },
+          data: { lastSeenAt: at },
+        });
+      }),
   };
 }
