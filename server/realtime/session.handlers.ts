@@ -22,7 +22,11 @@ export function registerSessionHandlers(socket: ParleySocket, ctx: CommandContex
   const expire = () => {
     if (Date.now() < socket.data.tokenExpiresAt) return schedule();
     socket.emit("session:notice", { reason: "token_expired" });
-    socket.disconnect(true);
+    // Close the transport rather than `disconnect(true)`: every Socket.IO client
+    // reconnects by itself after a transport close (fetching a fresh token
+    // through its auth callback), while after a server-side disconnect it would
+    // wait for the application to call connect() again.
+    socket.conn.close();
   };
 
   command(socket, ctx, "auth:renew", async ({ token }) => {

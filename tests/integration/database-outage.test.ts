@@ -50,7 +50,7 @@ describe.runIf(Boolean(postgresUrl))("database outage (PostgreSQL behind a cutta
     for (let i = 0; i < 10; i++) client.send(room.id, `queued ${i}`);
     await new Promise((r) => setTimeout(r, 1_500));
     expect(client.acked.size).toBe(0);
-    expect((await server.services.rooms.list(user).catch((err: { code?: string }) => err.code)) as unknown).toBe("unavailable");
+    expect((await server.services.rooms.list({ ...user, role: "USER" }).catch((err: { code?: string }) => err.code)) as unknown).toBe("unavailable");
 
     proxy.restore();
     await until(() => client.acked.size === 10, 30_000, "outbox drained after recovery");

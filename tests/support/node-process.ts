@@ -18,6 +18,8 @@ export interface NodeProcess {
 }
 
 export interface NodeOptions {
+  /** "realtime": server/realtime-only.ts via tsx (default); "full": the production build, dist/server.mjs (needs a port). */
+  entry?: "realtime" | "full";
   databaseUrl: string;
   redisUrl?: string;
   nodeId?: string;
@@ -42,18 +44,23 @@ export async function startNode(options: NodeOptions): Promise<NodeProcess> {
   if (options.redisUrl) env.REDIS_URL = options.redisUrl;
   else delete env.REDIS_URL;
 
-  const child = spawn(process.execPath, ["--import", "tsx", "server/realtime-only.ts"], {
+  const full = options.entry === "full";
+  if (full && !options.port) throw new Error("a full node needs a fixed port");
+  if (full) env.NODE_ENV = "production";
+  const args = full ? ["dist/server.mjs"] : ["--import", "tsx", "server/realtime-only.ts"];
+  const child = spawn(process.execPath, args, {
     env: env as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
   child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  if (full) child.stdout?.on("data", (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
 
-  const port = await new Promise<number>((resolve, reject) => {
+  const port = full ? await waitForHealth(options.port!, exited, () => output) : await new Promise<number>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     const timer = setTimeout(() => reject(new Error(`node ${nodeId} did not start:\n${output}`)), 30_000);
-    lines.on("line", (line) => {
+    lines.on("line", (line: string) => {
       output += `${line}\n`;
       try {
         const parsed = JSON.parse(line) as { listening?: number };
@@ -83,4 +90,17 @@ export async function startNode(options: NodeOptions): Promise<NodeProcess> {
       return exited;
     },
   };
+}
+
+async function waitForHealth(port: number, exited: Promise<number | null>, output: () => string): Promise<number> {
+  let dead = false;
+  void exited.then(() => (dead = true));
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (dead) throw new Error(`node on port ${port} exited before it was healthy:\n${output()}`);
+    const ok = await fetch(`http://127.0.0.1:${port}/api/health`).then((r) => r.ok, () => false);
+    if (ok) return port;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`node on port ${port} was not healthy within 60 s:\n${output()}`);
 }

@@ -1,0 +1,37 @@
+# Parley: Next.js pages + the custom Socket.IO server, in one image.
+# Next's standalone output does not include a custom server, so the image
+# carries .next/, the bundled server (dist/server.mjs) and production
+# node_modules, and runs `node dist/server.mjs`.
+
+# --- dependencies (with dev tools, for the build) ---
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+ENV NEXT_TELEMETRY_DISABLED=1
+COPY package.json package-lock.json prisma.config.ts ./
+COPY prisma ./prisma
+# postinstall runs `prisma generate` (the schema engine is stubbed: no download).
+RUN npm ci --no-audit --no-fund
+
+# --- build: next build + bundle the server ---
+FROM deps AS build
+COPY . .
+RUN npm run build
+
+# --- runtime ---
+FROM node:20-bookworm-slim AS runtime
+WORKDIR /app
+ENV NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 PORT=3000 HOST=0.0.0.0
+COPY package.json package-lock.json ./
+# The Prisma client is bundled into dist/server.mjs; no generate step needed here.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/.next ./.next
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/public ./public
+COPY --from=build /app/next.config.ts ./
+# Migrations are applied at start (idempotent, serialised by an advisory lock).
+COPY --from=build /app/prisma ./prisma
+USER node
+EXPOSE 3000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s \
+  CMD node -e "fetch('http://127.0.0.1:3000/api/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+CMD ["node", "dist/server.mjs"]
