@@ -107,7 +107,9 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps): Real
       for (const socket of (await io.local.fetchSockets())) {
         socket.emit("session:notice", { reason: "server_shutdown" });
       }
-      io.local.disconnectSockets(true);
+      // A transport close, so that clients reconnect by themselves (through the
+      // load balancer, to another node) without any special handling.
+      for (const socket of io.of("/").sockets.values()) socket.conn.close();
       typing.close();
       await services.writeQueue.drain();
       // After the sockets closed: their users go offline after the grace period unless they reconnect elsewhere.
