@@ -1,0 +1,162 @@
+// Presence and typing across real server processes sharing PostgreSQL and
+// Redis, with the production timings. One node is SIGKILLed (no cleanup at
+// all): its users must show offline on the others within 30 s.
+import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { PresenceChanged, RoomMember, TypingChanged } from "../../lib/contract";
+import { DEFAULT_PRESENCE_TIMINGS } from "../../server/domain/presence.service";
+import { socketFor } from "../support/clients";
+import { createTestDatabase, postgresUrl, type TestDatabase } from "../support/databases";
+import { startNode, type NodeProcess } from "../support/node-process";
+import { redisUrl } from "../support/redis";
+import { collect, ok, until, waitForConnect, type ClientSocket } from "../support/test-server";
+
+const enabled = Boolean(postgresUrl && redisUrl);
+if (!enabled) console.warn("presence cluster tests skipped: set TEST_DATABASE_URL and TEST_REDIS_URL (CI sets both)");
+
+const { offlineGraceMs, sweepMs } = DEFAULT_PRESENCE_TIMINGS;
+const OFFLINE_WITHIN = offlineGraceMs + sweepMs + 3_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.runIf(enabled)("presence and typing across server processes (PostgreSQL + Redis)", () => {
+  const prefix = `parley-test-${randomUUID().slice(0, 8)}`;
+  let database: TestDatabase;
+  let a: NodeProcess;
+  let b: NodeProcess;
+  const extraNodes: NodeProcess[] = [];
+  const sockets: ClientSocket[] = [];
+  let roomId: string;
+  const users: Record<"ann" | "ben" | "cat" | "dan", { id: string; name: string }> = {} as never;
+
+  const start = (name: string) =>
+    startNode({ databaseUrl: database.url!, redisUrl, nodeId: `${name}-${prefix}`, env: { REDIS_PREFIX: prefix } });
+
+  const connect = async (node: NodeProcess, user: { id: string; name: string }) => {
+    const socket = socketFor(node.url, user);
+    sockets.push(socket);
+    await waitForConnect(socket);
+    return socket;
+  };
+
+  const membersFrom = async (socket: ClientSocket) =>
+    (await ok<{ members: RoomMember[] }>(socket, "room:members", { roomId })).members;
+
+  const eventsAbout = (events: PresenceChanged[], userId: string) =>
+    events.filter((e) => e.userId === userId).map((e) => e.status);
+
+  beforeAll(async () => {
+    database = await createTestDatabase("postgres");
+    [a, b] = await Promise.all([start("a"), start("b")]);
+    for (const name of ["Ann", "Ben", "Cat", "Dan"]) {
+      const row = await database.db.prisma.user.create({
+        data: { email: `${name}-${randomUUID()}@t.test`, name, passwordHash: "x" },
+      });
+      users[name.toLowerCase() as keyof typeof users] = { id: row.id, name: row.name };
+    }
+    const room = await database.db.prisma.room.create({
+      data: {
+        name: `presence-${prefix}`,
+        createdById: users.ann.id,
+        memberships: { create: Object.values(users).map((u) => ({ userId: u.id })) },
+      },
+    });
+    roomId = room.id;
+  });
+
+  afterAll(async () => {
+    for (const s of sockets) s.disconnect();
+    await Promise.all([a, b, ...extraNodes].filter(Boolean).map((n) => n.stop("SIGTERM")));
+    await database?.dispose();
+    // Remove every key this run created.
+    if (redisUrl) {
+      const client = new Redis(redisUrl);
+      let cursor = "0";
+      do {
+        const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 500);
+        cursor = next;
+        if (keys.length > 0) await client.del(...keys);
+      } while (cursor !== "0");
+      client.disconnect();
+    }
+  });
+
+  it("a user on node A is seen online by a user on node B; two tabs on two nodes, one closed, stays online", async () => {
+    const ben = await connect(b, users.ben);
+    const seen = collect<PresenceChanged>(ben, "presence:changed");
+    const annOnA = await connect(a, users.ann);
+    await until(() => eventsAbout(seen, users.ann.id).includes("online"), 5_000, "Ann online seen on B");
+    expect((await membersFrom(ben)).find((m) => m.id === users.ann.id)?.status).toBe("online");
+
+    const annOnB = await connect(b, users.ann);
+    annOnA.disconnect();
+    await sleep(OFFLINE_WITHIN);
+    expect(eventsAbout(seen, users.ann.id)).toEqual(["online"]);
+    expect((await membersFrom(ben)).find((m) => m.id === users.ann.id)?.status).toBe("online");
+
+    const closedAt = Date.now();
+    annOnB.disconnect();
+    await until(() => eventsAbout(seen, users.ann.id).includes("offline"), OFFLINE_WITHIN, "Ann offline");
+    console.log(`cross-node offline seen ${Date.now() - closedAt} ms after the last tab closed`);
+    const offline = seen.find((e) => e.userId === users.ann.id && e.status === "offline");
+    expect(Math.abs(Date.parse(offline?.lastSeenAt ?? "") - closedAt)).toBeLessThan(1_500);
+    expect(eventsAbout(seen, users.ann.id)).toEqual(["online", "offline"]);
+    ben.disconnect();
+  });
+
+  it("typing on node A is shown on node B (not to the typist's tab on B) and expires", async () => {
+    const ben = await connect(b, users.ben);
+    const danOnA = await connect(a, users.dan);
+    const danOnB = await connect(b, users.dan);
+    const benSaw = collect<TypingChanged>(ben, "typing:changed");
+    const ownSaw = collect<TypingChanged>(danOnB, "typing:changed");
+    danOnA.emit("typing:start", { roomId });
+    await until(() => benSaw.length === 1, 5_000, "typing shown on B");
+    const shownAt = Date.now();
+    expect(benSaw[0]).toEqual({ roomId, userId: users.dan.id, name: "Dan", typing: true });
+    await until(() => benSaw.length === 2, 10_000, "typing expired");
+    const tookMs = Date.now() - shownAt;
+    console.log(`cross-node typing expired ${tookMs} ms after it was shown`);
+    expect(benSaw[1]?.typing).toBe(false);
+    expect(tookMs).toBeGreaterThanOrEqual(4_500);
+    expect(tookMs).toBeLessThan(7_000);
+    expect(ownSaw).toEqual([]);
+    for (const s of [ben, danOnA, danOnB]) s.disconnect();
+  });
+
+  it("a SIGKILLed node's users show offline on the other nodes within 30 s, unless connected elsewhere", async () => {
+    const c = await start("c");
+    extraNodes.push(c);
+    const ben = await connect(b, users.ben);
+    const seen = collect<PresenceChanged>(ben, "presence:changed");
+    await connect(c, users.cat); // Cat: only on the node that dies
+    await connect(c, users.dan); // Dan: on the node that dies and on A
+    await connect(a, users.dan);
+    await until(() => eventsAbout(seen, users.cat.id).includes("online"), 5_000, "Cat online");
+    // Dan may have come online in an earlier test; only what happens after the kill matters.
+    await sleep(1_000);
+    const danBefore = eventsAbout(seen, users.dan.id).length;
+
+    const killedAt = Date.now();
+    await c.stop("SIGKILL");
+    await until(() => eventsAbout(seen, users.cat.id).includes("offline"), 30_000, "Cat offline after SIGKILL");
+    const tookMs = Date.now() - killedAt;
+    console.log(`SIGKILLed node: its user shown offline on another node after ${tookMs} ms`);
+    expect(tookMs).toBeLessThan(30_000);
+
+    const cat = seen.find((e) => e.userId === users.cat.id && e.status === "offline");
+    // Last seen: the dead node's last heartbeat, at most a heartbeat before the kill.
+    const lastSeen = Date.parse(cat?.lastSeenAt ?? "");
+    expect(lastSeen).toBeLessThanOrEqual(killedAt + 500);
+    expect(lastSeen).toBeGreaterThan(killedAt - DEFAULT_PRESENCE_TIMINGS.heartbeatMs - 1_500);
+    const row = await database.db.prisma.user.findUniqueOrThrow({ where: { id: users.cat.id } });
+    expect(row.lastSeenAt?.toISOString()).toBe(cat?.lastSeenAt);
+
+    // Dan is still connected to A: nothing was announced about him.
+    await sleep(OFFLINE_WITHIN);
+    expect(eventsAbout(seen, users.dan.id).length).toBe(danBefore);
+    const members = await membersFrom(ben);
+    expect(members.find((m) => m.id === users.dan.id)?.status).toBe("online");
+    expect(members.find((m) => m.id === users.cat.id)).toMatchObject({ status: "offline", lastSeenAt: cat?.lastSeenAt });
+  });
+});
