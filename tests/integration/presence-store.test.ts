@@ -32,10 +32,11 @@ async function deleteKeys(client: Redis, pattern: string): Promise<void> {
 
 const makers: [string, () => Promise<PresenceStore>][] = [["memory", async () => createMemoryPresenceStore()]];
 if (redisUrl) {
+  const url = redisUrl;
   makers.push([
     "redis",
     async () => {
-      const client = new Redis(redisUrl, { lazyConnect: true, enableOfflineQueue: false });
+      const client = new Redis(url, { lazyConnect: true, enableOfflineQueue: false });
       await client.connect();
       const prefix = `parley-test-${randomUUID().slice(0, 8)}`;
       clients.push(client);
