@@ -32,6 +32,7 @@ export async function bootCore(env: Env, logger = createLogger({
   const services = createServices(createPrismaStores(db.prisma), {
     authSecret: env.AUTH_SECRET,
     socketTokenTtlSeconds: env.SOCKET_TOKEN_TTL_SECONDS,
+    adminEmails: env.ADMIN_EMAILS,
   });
   return {
     env,

@@ -31,6 +31,11 @@ const envSchema = z.object({
   AUTH_SECRET: optional(z.string().min(32, "must be at least 32 characters (try: openssl rand -base64 32)")),
   /** Lifetime of a socket token. Clients renew before it runs out. */
   SOCKET_TOKEN_TTL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(600),
+  /** Comma-separated emails whose accounts are admins when they sign up. */
+  ADMIN_EMAILS: z
+    .string()
+    .default("")
+    .transform((v) => v.split(",").map((e) => e.trim().toLowerCase()).filter(Boolean)),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Name of this server process in logs, metrics and /api/ready. */
   NODE_ID: z.string().min(1).max(64).default(`${hostname()}-${process.pid}`),

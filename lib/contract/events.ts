@@ -26,6 +26,25 @@ export interface ClientToServerEvents {
   "presence:set": Command<"presence:set", { status: PresenceStatus }>;
   "room:members": Command<"room:members", { members: RoomMember[] }>;
   "auth:renew": Command<"auth:renew", { expiresAt: number }>;
+  "room:kick": Command<"room:kick", Record<string, never>>;
+  "room:ban": Command<"room:ban", Record<string, never>>;
+  "room:unban": Command<"room:unban", Record<string, never>>;
+  "room:mute": Command<"room:mute", { mutedUntil: string | null }>;
+  "user:ban": Command<"user:ban", Record<string, never>>;
+}
+
+/** Sent to the removed user's own connections. */
+export interface RoomRemoved {
+  roomId: string;
+  reason: "kicked" | "banned";
+  by: UserRef;
+}
+
+/** Sent to a room when a member's mute changes. */
+export interface MemberMuted {
+  roomId: string;
+  user: UserRef;
+  mutedUntil: string | null;
 }
 
 export interface TypingChanged {
@@ -51,7 +70,8 @@ export interface PresenceChanged {
 export type DisconnectNotice =
   | { reason: "token_expired" } // renew the token and reconnect
   | { reason: "server_shutdown" } // reconnect (to another node)
-  | { reason: "signed_out" }; // go to the sign-in page
+  | { reason: "signed_out" } // go to the sign-in page
+  | { reason: "banned" }; // the account was suspended by an admin: do not reconnect
 
 export interface ServerToClientEvents {
   "message:created": (message: ChatMessage) => void;
@@ -63,6 +83,8 @@ export interface ServerToClientEvents {
   "typing:changed": (event: TypingChanged) => void;
   "presence:changed": (event: PresenceChanged) => void;
   "session:notice": (notice: DisconnectNotice) => void;
+  "room:removed": (event: RoomRemoved) => void;
+  "room:member-muted": (event: MemberMuted) => void;
   /** Cross-node events may have been missed (e.g. Redis was down): sync every room you hold. */
   "sync:required": () => void;
 }

@@ -49,6 +49,14 @@ export const schemas = {
   "presence:set": z.object({ status: z.enum(["online", "away"]) }),
   "room:members": z.object({ roomId: id }),
   "auth:renew": z.object({ token: z.string().min(1).max(4096) }),
+  // Moderation: room owners and moderators for their rooms, admins everywhere.
+  "room:kick": z.object({ roomId: id, userId: id }),
+  "room:ban": z.object({ roomId: id, userId: id, reason: z.string().trim().max(200).optional() }),
+  "room:unban": z.object({ roomId: id, userId: id }),
+  /** `minutes: 0` lifts the mute. At most a week. */
+  "room:mute": z.object({ roomId: id, userId: id, minutes: z.number().int().min(0).max(7 * 24 * 60) }),
+  /** Admins only: suspends the account everywhere and disconnects it. */
+  "user:ban": z.object({ userId: id, reason: z.string().trim().max(200).optional() }),
 } as const;
 
 export type CommandName = keyof typeof schemas;

@@ -156,8 +156,20 @@ export interface PresenceStore {
   requeue(userId: string, since: Date): Promise<void>;
 }
 
+export interface ModerationStore {
+  /** Records the ban and removes the membership, in one transaction. */
+  banFromRoom(input: { roomId: string; userId: string; bannedById: string; reason?: string }): Promise<void>;
+  unbanFromRoom(roomId: string, userId: string): Promise<boolean>;
+  isBannedFromRoom(roomId: string, userId: string): Promise<boolean>;
+  /** Returns false if the user is not a member. */
+  setMutedUntil(roomId: string, userId: string, until: Date | null): Promise<boolean>;
+  setUserBanned(userId: string, at: Date | null): Promise<boolean>;
+  isUserBanned(userId: string): Promise<boolean>;
+}
+
 export interface Stores {
   users: UsersStore;
   rooms: RoomsStore;
   messages: MessagesStore;
+  moderation: ModerationStore;
 }

@@ -12,7 +12,8 @@ export type SignUpInput = z.input<typeof signUpSchema>;
 
 export const credentialsSchema = z.object({ email: z.string().max(254), password: z.string().max(200) });
 
-export function createUsersService(users: UsersStore) {
+export function createUsersService(users: UsersStore, options: { adminEmails: readonly string[] } = { adminEmails: [] }) {
+  const adminEmails = new Set(options.adminEmails.map((e) => e.trim().toLowerCase()));
   return {
     async signUp(input: unknown): Promise<UserRecord> {
       const parsed = signUpSchema.safeParse(input);
@@ -20,7 +21,8 @@ export function createUsersService(users: UsersStore) {
         throw new AppError("invalid_payload", parsed.error.issues.map((i) => i.message).join("; "));
       }
       const { email, name, password } = parsed.data;
-      return users.create({ email, name, passwordHash: await hashPassword(password) });
+      const role = adminEmails.has(email.toLowerCase()) ? "ADMIN" : "USER";
+      return users.create({ email, name, passwordHash: await hashPassword(password), role });
     },
 
     /** The user for these credentials, or null. Never says which half was wrong. */

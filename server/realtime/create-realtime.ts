@@ -11,6 +11,7 @@ import type { Logger } from "../logger";
 import { authMiddleware } from "./auth.middleware";
 import { registerMessageHandlers } from "./messages.handlers";
 import { createPresenceRealtime, type RealtimeCounters } from "./presence.handlers";
+import { registerModerationHandlers } from "./moderation.handlers";
 import { registerRoomHandlers } from "./rooms.handlers";
 import { registerSessionHandlers } from "./session.handlers";
 import { createTypingRealtime } from "./typing.handlers";
@@ -60,7 +61,16 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps): Real
   io.use(authMiddleware(services.tokens));
   io.use(async (socket, next) => {
     try {
-      socket.data.memberRoomIds = await services.rooms.memberRoomIds(socket.data.user);
+      const [roomIds, banned] = await Promise.all([
+        services.rooms.memberRoomIds(socket.data.user),
+        // A suspended account is refused even with a token that has not expired yet.
+        services.moderation.isUserBanned(socket.data.user.id),
+      ]);
+      if (banned) {
+        next(Object.assign(new Error("banned"), { data: { code: "banned", message: "This account has been suspended" } }));
+        return;
+      }
+      socket.data.memberRoomIds = roomIds;
       next();
     } catch (err) {
       logger.warn({ err, userId: socket.data.user.id }, "could not load the rooms of a connecting socket");
@@ -88,6 +98,7 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps): Real
     // no event can arrive before its handler exists.
     registerSessionHandlers(socket, ctx);
     registerRoomHandlers(io, socket, ctx);
+    registerModerationHandlers(io, socket, ctx);
     registerMessageHandlers(io, socket, ctx);
     presence.register(socket);
     typing.register(socket);

@@ -21,6 +21,7 @@ export function registerRoomHandlers(
   });
 
   command(socket, ctx, "room:join", async ({ roomId }) => {
+    await ctx.services.moderation.assertNotBannedFromRoom(actor(), roomId);
     const { room, joinedNow } = await rooms.join(actor(), roomId);
     io.in(channels.user(actor().id)).socketsJoin(channels.room(roomId));
     if (joinedNow) {

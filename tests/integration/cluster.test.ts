@@ -61,4 +61,25 @@ describe.runIf(enabled)("three server processes over PostgreSQL and Redis", () =
     const stored = await database.db.prisma.message.findMany({ where: { roomId: room.id }, orderBy: { seq: "asc" } });
     expect(stored.map((m) => m.seq)).toEqual(Array.from({ length: perClient * 3 }, (_, i) => i + 1));
   });
+
+  it("applies a kick on one node to the target's sockets on another node", async () => {
+    const [owner, target] = await Promise.all(
+      ["Owner", "Target"].map((name) =>
+        database.db.prisma.user.create({ data: { email: `${name}-${randomUUID()}@t.test`, name, passwordHash: "x" } }),
+      ),
+    );
+    const ownerSocket = socketFor(nodes[0]!.url, owner!);
+    const targetSocket = socketFor(nodes[1]!.url, target!);
+    sockets.push(ownerSocket, targetSocket);
+    await Promise.all([waitForConnect(ownerSocket), waitForConnect(targetSocket)]);
+    const { room } = await ok<{ room: RoomSummary }>(ownerSocket, "room:create", { name: `k-${randomUUID().slice(0, 8)}` });
+    await ok(targetSocket, "room:join", { roomId: room.id });
+    const removed = collect<{ roomId: string }>(targetSocket, "room:removed");
+    const received = collect<ChatMessage>(targetSocket, "message:created");
+    await ok(ownerSocket, "room:kick", { roomId: room.id, userId: target!.id });
+    await until(() => removed.length === 1, 5_000, "cross-node room:removed");
+    await ok(ownerSocket, "message:send", { roomId: room.id, clientId: randomUUID(), body: "not for you" });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(received).toHaveLength(0);
+  });
 });

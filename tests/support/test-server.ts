@@ -23,7 +23,7 @@ export interface TestServer {
   /** Creates a user and returns a connected client for them. */
   signUpAndConnect(name?: string): Promise<{ user: { id: string; name: string }; socket: ClientSocket }>;
   createUser(name?: string): Promise<{ id: string; name: string; email: string }>;
-  connectAs(user: { id: string; name: string }, options?: { autoConnect?: boolean }): Promise<ClientSocket>;
+  connectAs(user: { id: string; name: string; role?: "USER" | "ADMIN" }, options?: { autoConnect?: boolean }): Promise<ClientSocket>;
   close(): Promise<void>;
 }
 
@@ -53,7 +53,7 @@ export async function startTestServer(
     return { id: user.id, name: user.name, email };
   };
 
-  const connectAs = async (user: { id: string; name: string }, opts: { autoConnect?: boolean } = {}) => {
+  const connectAs = async (user: { id: string; name: string; role?: "USER" | "ADMIN" }, opts: { autoConnect?: boolean } = {}) => {
     const socket: ClientSocket = connect(url, {
       forceNew: true,
       transports: ["websocket"],
@@ -61,7 +61,7 @@ export async function startTestServer(
       autoConnect: false,
       // A fresh token at every (re)connect, like the browser does.
       auth: (cb) => {
-        void services.tokens.issue({ id: user.id, name: user.name, role: "USER" }).then(({ token }) => cb({ token }));
+        void services.tokens.issue({ id: user.id, name: user.name, role: user.role ?? "USER" }).then(({ token }) => cb({ token }));
       },
     });
     sockets.push(socket);

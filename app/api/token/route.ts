@@ -13,6 +13,7 @@ export function GET(): Promise<Response> {
     // The account may have been deleted since the session cookie was issued.
     const user = await services.users.findById(session.user.id);
     if (!user) return errorResponse("unauthorized", "This account no longer exists");
+    if (await services.moderation.isUserBanned(user.id)) return errorResponse("banned", "This account has been suspended");
     return Response.json(await services.tokens.issue(user), { headers: noStore });
   });
 }
@@ -23,6 +24,7 @@ export function POST(req: Request): Promise<Response> {
     const { services } = getAppContext();
     const user = await services.users.verifyCredentials(await readJson(req));
     if (!user) return errorResponse("unauthorized", "Wrong email or password");
+    if (await services.moderation.isUserBanned(user.id)) return errorResponse("banned", "This account has been suspended");
     return Response.json(await services.tokens.issue(user), { headers: noStore });
   });
 }
