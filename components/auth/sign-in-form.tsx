@@ -6,6 +6,7 @@ import { signIn } from "next-auth/react";
 import { useState, type FormEvent } from "react";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
+import { useHydrated } from "@/lib/client/use-hydrated";
 import { FormAlert } from "./form-alert";
 
 /** Signs in with the next-auth "credentials" provider; returns an error text or null. */
@@ -22,20 +23,24 @@ export async function signInWithPassword(email: string, password: string): Promi
 
 export function SignInForm() {
   const router = useRouter();
-  const [email, setEmail] = useState("");
-  const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
+  // Until React runs, submitting would be a plain form post: keep the button inert.
+  const hydrated = useHydrated();
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    if (!email.trim() || !password) {
+    // Read the fields from the form (not React state): text typed before hydration counts too.
+    const form = new FormData(event.currentTarget);
+    const email = String(form.get("email") ?? "").trim();
+    const password = String(form.get("password") ?? "");
+    if (!email || !password) {
       setError("Enter your email and password.");
       return;
     }
     setPending(true);
     setError(null);
-    const failure = await signInWithPassword(email.trim(), password);
+    const failure = await signInWithPassword(email, password);
     if (failure) {
       setPending(false);
       setError(failure);
@@ -46,7 +51,7 @@ export function SignInForm() {
   }
 
   return (
-    <form onSubmit={onSubmit} noValidate className="flex flex-col gap-5">
+    <form method="post" onSubmit={onSubmit} noValidate className="flex flex-col gap-5">
       <div className="flex flex-col gap-1">
         <h1 className="text-xl font-semibold tracking-tight">Welcome back</h1>
         <p className="text-sm text-ink-muted">Sign in to pick up where you left off.</p>
@@ -59,18 +64,14 @@ export function SignInForm() {
         autoComplete="email"
         inputMode="email"
         autoFocus
-        value={email}
-        onChange={(e) => setEmail(e.target.value)}
       />
       <Field
         label="Password"
         type="password"
         name="password"
         autoComplete="current-password"
-        value={password}
-        onChange={(e) => setPassword(e.target.value)}
       />
-      <Button type="submit" size="lg" loading={pending} className="w-full">
+      <Button type="submit" size="lg" loading={pending} disabled={!hydrated} className="w-full">
         Sign in
       </Button>
       <p className="text-center text-sm text-ink-muted">

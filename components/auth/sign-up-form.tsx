@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
+import { useHydrated } from "@/lib/client/use-hydrated";
 import { FormAlert } from "./form-alert";
 import { signInWithPassword } from "./sign-in-form";
 
@@ -29,14 +30,28 @@ function errorMessage(body: unknown, status: number): string {
 
 export function SignUpForm() {
   const router = useRouter();
-  const [name, setName] = useState("");
-  const [email, setEmail] = useState("");
-  const [password, setPassword] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
+  // Until React runs, submitting would be a plain form post: keep the button inert.
+  const hydrated = useHydrated();
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
+    // Read the fields from the form (not React state): text typed before hydration counts too.
+    const form = new FormData(event.currentTarget);
+    const name = String(form.get("name") ?? "").trim();
+    const email = String(form.get("email") ?? "").trim();
+    const password = String(form.get("password") ?? "");
+    // The server validates too; these mirror its rules to answer without a round trip.
+    const problems = [
+      name ? null : "Name is required.",
+      /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) ? null : "Enter a valid email address.",
+      password.length >= 8 ? null : "Password must be at least 8 characters.",
+    ].filter((p): p is string => p !== null);
+    if (problems.length > 0) {
+      setError(problems.join(" "));
+      return;
+    }
     setPending(true);
     setError(null);
     let res: Response;
@@ -44,7 +59,7 @@ export function SignUpForm() {
       res = await fetch("/api/users", {
         method: "POST",
         headers: { "content-type": "application/json", accept: "application/json" },
-        body: JSON.stringify({ email: email.trim(), name: name.trim(), password }),
+        body: JSON.stringify({ email, name, password }),
       });
     } catch {
       setPending(false);
@@ -57,7 +72,7 @@ export function SignUpForm() {
       setError(errorMessage(body, res.status));
       return;
     }
-    const failure = await signInWithPassword(email.trim(), password);
+    const failure = await signInWithPassword(email, password);
     if (failure) {
       // The account exists; let them sign in by hand.
       router.replace("/sign-in");
@@ -68,7 +83,7 @@ export function SignUpForm() {
   }
 
   return (
-    <form onSubmit={onSubmit} noValidate className="flex flex-col gap-5">
+    <form method="post" onSubmit={onSubmit} noValidate className="flex flex-col gap-5">
       <div className="flex flex-col gap-1">
         <h1 className="text-xl font-semibold tracking-tight">Create your account</h1>
         <p className="text-sm text-ink-muted">It takes a few seconds. No email confirmation.</p>
@@ -81,8 +96,6 @@ export function SignUpForm() {
         autoFocus
         maxLength={40}
         hint="Shown next to your messages."
-        value={name}
-        onChange={(e) => setName(e.target.value)}
       />
       <Field
         label="Email"
@@ -90,8 +103,6 @@ export function SignUpForm() {
         name="email"
         autoComplete="email"
         inputMode="email"
-        value={email}
-        onChange={(e) => setEmail(e.target.value)}
       />
       <Field
         label="Password"
@@ -99,10 +110,8 @@ export function SignUpForm() {
         name="password"
         autoComplete="new-password"
         hint="At least 8 characters."
-        value={password}
-        onChange={(e) => setPassword(e.target.value)}
       />
-      <Button type="submit" size="lg" loading={pending} className="w-full">
+      <Button type="submit" size="lg" loading={pending} disabled={!hydrated} className="w-full">
         Create account
       </Button>
       <p className="text-center text-sm text-ink-muted">

@@ -197,7 +197,7 @@ function EditBox({ messageId, initial, onDone }: { messageId: string; initial: s
     <div className="mt-1">
       <textarea
         ref={ref}
-        aria-label="Edit message"
+        aria-label="Editing message"
         value={value}
         rows={1}
         onChange={(e) => {

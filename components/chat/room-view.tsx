@@ -13,6 +13,12 @@ import { pluralize } from "@/lib/client/format";
 import { Composer } from "./composer";
 import { MessageList } from "./message-list";
 
+/** undefined: not known yet (rooms loading); null: nothing was unread. */
+function unreadMark(room: RoomSummary | undefined): number | null | undefined {
+  if (!room?.membership) return undefined;
+  return room.lastSeq > room.membership.lastReadSeq ? room.membership.lastReadSeq : null;
+}
+
 function usePageVisible(): boolean {
   const [visible, setVisible] = useState(true);
   useEffect(() => {
@@ -34,11 +40,14 @@ export function RoomView({ roomId }: { roomId: string }) {
   const isMember = room?.membership != null;
   const [atBottom, setAtBottom] = useState(true);
   const visible = usePageVisible();
-  /** The read mark when the room was opened: where the "New" divider goes. */
-  const [unreadAfterSeq, setUnreadAfterSeq] = useState<number | null>(() => room?.membership?.lastReadSeq ?? null);
+  /**
+   * Where the "New" divider goes: the read mark when the room was opened, if
+   * there was anything unread then (messages arriving while you watch are not "new").
+   */
+  const [unreadAfterSeq, setUnreadAfterSeq] = useState<number | null | undefined>(() => unreadMark(room));
 
   useEffect(() => {
-    if (unreadAfterSeq === null && room?.membership) setUnreadAfterSeq(room.membership.lastReadSeq);
+    if (unreadAfterSeq === undefined && room?.membership) setUnreadAfterSeq(unreadMark(room));
   }, [unreadAfterSeq, room]);
 
   // Load the latest messages once we are a member and connected (again after errors).
@@ -83,7 +92,7 @@ export function RoomView({ roomId }: { roomId: string }) {
             isPublic={room.isPublic}
             timeline={timeline}
             meId={me.id}
-            unreadAfterSeq={unreadAfterSeq}
+            unreadAfterSeq={unreadAfterSeq ?? null}
             onLoadOlder={loadOlder}
             onRetry={retry}
             onAtBottomChange={setAtBottom}

@@ -290,7 +290,13 @@ export class ChatClient {
     if (this.started && !this.socket.connected) this.socket.connect();
   };
 
-  private onBrowserOffline = (): void => this.updateConnection();
+  private onBrowserOffline = (): void => {
+    // The socket would only notice at the next missed heartbeat (up to ~45 s); engine.io
+    // closes by itself on "offline" except for localhost. Drop it now: reconnection
+    // then retries until the network is back, and the UI says "offline" meanwhile.
+    if (this.socket.connected) this.socket.io.engine.close();
+    this.updateConnection();
+  };
 
   private handleSignedOut(): void {
     if (this.signedOut) return;
@@ -461,6 +467,9 @@ export class ChatClient {
     socket.on("message:updated", (m) => this.onMessageEvent(m, false));
     socket.on("message:deleted", (m) => this.onMessageEvent(m, false));
 
+    // Cross-node events may have been lost (e.g. Redis was down): converge from the database.
+    socket.on("sync:required", () => void this.resyncAll());
+
     socket.on("room:created", (room) => {
       if (this.state.rooms.some((r) => r.id === room.id)) return;
       this.upsertRooms([room]);
@@ -471,6 +480,11 @@ export class ChatClient {
 
   private async afterConnect(): Promise<void> {
     this.flushOutbox();
+    await this.resyncAll();
+  }
+
+  /** Refreshes the room list (unread counts) and catches every held room up. */
+  private async resyncAll(): Promise<void> {
     await this.loadRooms();
     if (!this.socket.connected) return;
     for (const room of this.rooms.values()) {
