@@ -8,7 +8,7 @@ const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {}
 const ann = { id: "u-ann", name: "Ann" };
 const ben = { id: "u-ben", name: "Ben" };
 
-function harness(store: PresenceStore = createMemoryPresenceStore()) {
+function harness(store: PresenceStore = createMemoryPresenceStore(), db = { down: false }) {
   const published: PresenceChange[] = [];
   const lastSeen: { userId: string; at: Date }[] = [];
   const members: MemberRecord[] = [
@@ -20,7 +20,13 @@ function harness(store: PresenceStore = createMemoryPresenceStore()) {
       store,
       nodeId,
       logger: quiet,
-      rooms: { memberRoomIds: async () => ["r1", "r2"], members: async () => members },
+      rooms: {
+        memberRoomIds: async () => {
+          if (db.down) throw new Error("database unavailable");
+          return ["r1", "r2"];
+        },
+        members: async () => members,
+      },
       users: {
         markLastSeen: async (userId, at) => {
           lastSeen.push({ userId, at });
@@ -176,6 +182,22 @@ describe("presence service", () => {
     down = false;
     await vi.advanceTimersByTimeAsync(T.sweepMs * 2);
     expect(h.statuses()).toEqual(["Ann:online"]);
+    await a.stop();
+  });
+
+  it("with the database down, a change is recorded but not sent, and later changes are sent normally", async () => {
+    const db = { down: true };
+    const h = harness(createMemoryPresenceStore(), db);
+    const a = h.node("A");
+    a.start();
+    await expect(a.connected(conn(ann, "tab1"))).resolves.toBeUndefined();
+    expect(h.statuses()).toEqual([]);
+    expect((await h.store.snapshot(ann.id)).announced).toBe("online");
+    db.down = false;
+    await a.disconnected("tab1");
+    await vi.advanceTimersByTimeAsync(T.offlineGraceMs + T.sweepMs);
+    expect(h.statuses()).toEqual(["Ann:offline"]);
+    expect(h.lastSeen.map((l) => l.userId)).toEqual([ann.id]);
     await a.stop();
   });
 

@@ -102,8 +102,13 @@ export function createPresenceService(deps: PresenceServiceDeps) {
       status,
       lastSeenAt: status === "offline" && lastSeenAt ? lastSeenAt.toISOString() : null,
     };
+    // The store already recorded the change: failures from here on (the
+    // database is down) are logged, never retried as if nothing had happened.
     const [roomIds] = await Promise.all([
-      deps.rooms.memberRoomIds({ id: userId }),
+      deps.rooms.memberRoomIds({ id: userId }).catch((err: unknown) => {
+        logger.warn({ err, userId, status }, "could not look up the rooms to tell about a presence change");
+        return [];
+      }),
       status === "offline" && lastSeenAt
         ? deps.users.markLastSeen(userId, lastSeenAt).catch((err: unknown) => {
             logger.warn({ err, userId }, "could not record last seen");
