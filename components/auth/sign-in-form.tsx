@@ -21,7 +21,7 @@ export async function signInWithPassword(email: string, password: string): Promi
   }
 }
 
-export function SignInForm() {
+export function SignInForm({ notice = null }: { notice?: string | null }) {
   const router = useRouter();
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
@@ -56,7 +56,7 @@ export function SignInForm() {
         <h1 className="text-xl font-semibold tracking-tight">Welcome back</h1>
         <p className="text-sm text-ink-muted">Sign in to pick up where you left off.</p>
       </div>
-      {error ? <FormAlert>{error}</FormAlert> : null}
+      {error ? <FormAlert>{error}</FormAlert> : notice ? <FormAlert>{notice}</FormAlert> : null}
       <Field
         label="Email"
         type="email"

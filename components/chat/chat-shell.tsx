@@ -7,9 +7,9 @@ import type { UserRef } from "@/lib/contract";
 import { ChatProvider, useChat } from "@/lib/client/chat-context";
 import { Sidebar, unreadCount } from "./sidebar";
 
-function goToSignIn() {
+function goToSignIn(reason: "signed_out" | "banned") {
   // Clears the (now useless) session cookie too, then lands on /sign-in.
-  void signOut({ callbackUrl: "/sign-in" });
+  void signOut({ callbackUrl: reason === "banned" ? "/sign-in?notice=suspended" : "/sign-in" });
 }
 
 export function ChatShell({ me, email, children }: { me: UserRef; email: string; children: ReactNode }) {

@@ -6,6 +6,20 @@ import { Spinner } from "@/components/ui/spinner";
 import { MAX_BODY_LENGTH } from "@/lib/contract";
 import { useChat, useChatClient } from "@/lib/client/chat-context";
 import type { ConnectionState } from "@/lib/client/chat-client";
+import { formatTime } from "@/lib/client/format";
+
+/** True while `until` (ISO) is in the future; flips back by itself when it passes. */
+function useMutedNow(until: string | null): boolean {
+  const [, setTick] = useState(0);
+  const end = until ? Date.parse(until) : 0;
+  const active = end > Date.now();
+  useEffect(() => {
+    if (!active) return;
+    const timer = setTimeout(() => setTick((n) => n + 1), Math.min(end - Date.now() + 50, 2_147_000_000));
+    return () => clearTimeout(timer);
+  }, [active, end]);
+  return active;
+}
 
 /** Unsent text per room, kept while the tab lives. */
 const drafts = new Map<string, string>();
@@ -22,11 +36,14 @@ export function Composer({ roomId, roomName }: { roomId: string; roomName: strin
   const client = useChatClient();
   const connection = useChat((s) => s.connection);
   const detail = useChat((s) => s.connectionDetail);
+  const mutedUntil = useChat((s) => s.mutedUntil[roomId] ?? null);
+  const muted = useMutedNow(mutedUntil);
   const [value, setValue] = useState(() => drafts.get(roomId) ?? "");
   const [error, setError] = useState<string | null>(null);
   const ref = useRef<HTMLTextAreaElement>(null);
   const hadFocus = useRef(false);
   const connected = connection === "connected";
+  const canWrite = connected && !muted;
   const length = value.length;
   const tooLong = length > MAX_BODY_LENGTH;
   const empty = value.trim().length === 0;
@@ -57,7 +74,7 @@ export function Composer({ roomId, roomName }: { roomId: string; roomName: strin
 
   function submit(event?: FormEvent) {
     event?.preventDefault();
-    if (!client || !connected || empty) return;
+    if (!client || !canWrite || empty) return;
     if (tooLong) {
       setError(`This message is ${length.toLocaleString("en-US")} characters long; the limit is ${MAX_BODY_LENGTH.toLocaleString("en-US")}.`);
       return;
@@ -70,13 +87,19 @@ export function Composer({ roomId, roomName }: { roomId: string; roomName: strin
     update("");
   }
 
-  const reason = connected ? null : (detail && connection !== "offline" ? detail : OFFLINE_REASON[connection]);
+  const reason = !connected
+    ? detail && connection !== "offline"
+      ? detail
+      : OFFLINE_REASON[connection]
+    : muted && mutedUntil
+      ? `You are muted in this room until ${formatTime(mutedUntil)}.`
+      : null;
 
   return (
     <div className="shrink-0 px-3 pb-3 md:px-5 md:pb-5" style={{ paddingBottom: "max(0.75rem, env(safe-area-inset-bottom))" }}>
       {reason ? (
         <div role="status" className="mb-2 flex items-center gap-2 rounded-lg bg-warn-soft px-3 py-2 text-[13px] text-warn">
-          {connection === "offline" ? <AlertIcon size={15} className="shrink-0" /> : <Spinner size={14} className="shrink-0" />}
+          {connected || connection === "offline" ? <AlertIcon size={15} className="shrink-0" /> : <Spinner size={14} className="shrink-0" />}
           <span>{reason}</span>
         </div>
       ) : null}
@@ -84,16 +107,16 @@ export function Composer({ roomId, roomName }: { roomId: string; roomName: strin
         onSubmit={submit}
         className={`rounded-xl border bg-elevated shadow-xs transition-[border-color,box-shadow] focus-within:border-accent focus-within:ring-4 focus-within:ring-ring ${
           tooLong ? "border-danger" : "border-line-strong"
-        } ${connected ? "" : "opacity-70"}`}
+        } ${canWrite ? "" : "opacity-70"}`}
       >
         <textarea
           ref={ref}
           aria-label="Message"
           aria-describedby={error ? `composer-error-${roomId}` : undefined}
-          placeholder={connected ? `Message ${roomName}` : "Waiting for the connection…"}
+          placeholder={!connected ? "Waiting for the connection…" : muted ? "You are muted" : `Message ${roomName}`}
           value={value}
           rows={1}
-          disabled={!connected}
+          disabled={!canWrite}
           onFocus={() => {
             hadFocus.current = true;
           }}
@@ -130,7 +153,7 @@ export function Composer({ roomId, roomName }: { roomId: string; roomName: strin
             type="submit"
             aria-label="Send message"
             title="Send (Enter)"
-            disabled={!connected || empty || tooLong}
+            disabled={!canWrite || empty || tooLong}
             className="inline-flex size-8 items-center justify-center rounded-lg bg-accent text-accent-ink transition-colors hover:bg-accent-hover disabled:cursor-not-allowed disabled:bg-surface-2 disabled:text-ink-faint"
           >
             <SendIcon size={16} />

@@ -7,7 +7,7 @@ import { Button } from "@/components/ui/button";
 import { ChevronLeftIcon, DoorIcon, HashIcon, LockIcon, MoreIcon, UsersIcon } from "@/components/ui/icons";
 import { Menu } from "@/components/ui/menu";
 import type { RoomSummary } from "@/lib/contract";
-import { EMPTY_TIMELINE } from "@/lib/client/chat-client";
+import { EMPTY_TIMELINE, type RoomRemoval } from "@/lib/client/chat-client";
 import { useChat, useChatClient } from "@/lib/client/chat-context";
 import { pluralize } from "@/lib/client/format";
 import { Composer } from "./composer";
@@ -37,6 +37,7 @@ export function RoomView({ roomId }: { roomId: string }) {
   const roomsStatus = useChat((s) => s.roomsStatus);
   const timeline = useChat((s) => s.timelines[roomId] ?? EMPTY_TIMELINE);
   const connection = useChat((s) => s.connection);
+  const removal = useChat((s) => s.removals[roomId]);
   const isMember = room?.membership != null;
   const [atBottom, setAtBottom] = useState(true);
   const visible = usePageVisible();
@@ -100,7 +101,7 @@ export function RoomView({ roomId }: { roomId: string }) {
           <Composer roomId={roomId} roomName={room.name} />
         </>
       ) : (
-        <JoinPrompt room={room} />
+        <JoinPrompt room={room} removal={removal ?? null} />
       )}
     </div>
   );
@@ -160,7 +161,7 @@ function RoomHeader({ room }: { room: RoomSummary | null }) {
   );
 }
 
-function JoinPrompt({ room }: { room: RoomSummary }) {
+function JoinPrompt({ room, removal }: { room: RoomSummary; removal: RoomRemoval | null }) {
   const client = useChatClient();
   const connected = useChat((s) => s.connection === "connected");
   const [pending, setPending] = useState(false);
@@ -175,13 +176,24 @@ function JoinPrompt({ room }: { room: RoomSummary }) {
     if (!result.ok) setError(result.error.message);
   }
 
+  if (removal?.reason === "banned") {
+    return (
+      <CenteredNote
+        title={`You are banned from ${room.name}`}
+        body={`${removal.by.name} removed you from this room. You can't read or join it unless a moderator lifts the ban.`}
+      />
+    );
+  }
+
   return (
     <CenteredNote
-      title={room.isPublic ? `Join ${room.name}` : `${room.name} is private`}
+      title={removal ? `You were removed from ${room.name}` : room.isPublic ? `Join ${room.name}` : `${room.name} is private`}
       body={
-        room.isPublic
-          ? `${pluralize(room.memberCount, "member")} ${room.memberCount === 1 ? "is" : "are"} talking here. Join to read the history and send messages.`
-          : "Ask a member to invite you."
+        removal
+          ? `${removal.by.name} removed you from this room.${room.isPublic ? " You can join it again." : ""}`
+          : room.isPublic
+            ? `${pluralize(room.memberCount, "member")} ${room.memberCount === 1 ? "is" : "are"} talking here. Join to read the history and send messages.`
+            : "Ask a member to invite you."
       }
     >
       {room.isPublic ? (

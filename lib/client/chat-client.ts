@@ -80,6 +80,15 @@ export interface ChatState {
   /** Rooms visible to the user, by name. */
   rooms: readonly RoomSummary[];
   timelines: Readonly<Record<string, RoomTimeline>>;
+  /** Rooms the user was removed from by a moderator while this tab was open. */
+  removals: Readonly<Record<string, RoomRemoval>>;
+  /** Rooms where the user is muted, until when (ISO), as announced while this tab was open. */
+  mutedUntil: Readonly<Record<string, string>>;
+}
+
+export interface RoomRemoval {
+  reason: "kicked" | "banned";
+  by: UserRef;
 }
 
 export type Result<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
@@ -87,7 +96,7 @@ export type Result<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
 export interface ChatClientOptions {
   me: UserRef;
   /** Called once when the session is gone (token endpoint answered 401, or the server said so). */
-  onSignedOut: () => void;
+  onSignedOut: (reason: "signed_out" | "banned") => void;
   /** Replaceable for tests. */
   fetchToken?: () => Promise<SocketToken>;
   /** Replaceable for tests: must create the socket with `autoConnect: false` and the given auth function. */
@@ -225,6 +234,8 @@ export class ChatClient {
       roomsError: null,
       rooms: [],
       timelines: {},
+      removals: {},
+      mutedUntil: {},
     };
     const auth = (cb: (data: { token: string }) => void) => this.provideHandshakeToken(cb);
     this.socket =
@@ -298,12 +309,12 @@ export class ChatClient {
     this.updateConnection();
   };
 
-  private handleSignedOut(): void {
+  private handleSignedOut(reason: "signed_out" | "banned" = "signed_out"): void {
     if (this.signedOut) return;
     this.signedOut = true;
     this.stop();
-    this.setState({ connection: "offline", connectionDetail: "You are signed out" });
-    this.options.onSignedOut();
+    this.setState({ connection: "offline", connectionDetail: reason === "banned" ? "Your account was suspended" : "You are signed out" });
+    this.options.onSignedOut(reason);
   }
 
   private computeConnection(): ConnectionState {
@@ -433,7 +444,7 @@ export class ChatClient {
       const notice = this.lastNotice;
       this.lastNotice = null;
       if (reason === "io server disconnect") {
-        if (notice === "signed_out") return this.handleSignedOut();
+        if (notice === "signed_out" || notice === "banned") return this.handleSignedOut(notice);
         if (notice === "token_expired") {
           this.updateConnection("Session renewed, reconnecting…");
           this.scheduleManualReconnect(0);
@@ -476,6 +487,18 @@ export class ChatClient {
     });
     socket.on("room:member-joined", (e) => this.onMembership(e.roomId, e.user, e.memberCount, true));
     socket.on("room:member-left", (e) => this.onMembership(e.roomId, e.user, e.memberCount, false));
+    socket.on("room:removed", (e) => {
+      this.setState({ removals: { ...this.state.removals, [e.roomId]: { reason: e.reason, by: e.by } } });
+      this.patchRoom(e.roomId, (r) => ({ ...r, membership: null }));
+      this.dropRoom(e.roomId);
+    });
+    socket.on("room:member-muted", (e) => {
+      if (e.user.id !== this.me.id) return;
+      const mutedUntil = { ...this.state.mutedUntil };
+      if (e.mutedUntil && Date.parse(e.mutedUntil) > Date.now()) mutedUntil[e.roomId] = e.mutedUntil;
+      else delete mutedUntil[e.roomId];
+      this.setState({ mutedUntil });
+    });
   }
 
   private async afterConnect(): Promise<void> {
@@ -596,6 +619,11 @@ export class ChatClient {
     if (!result.ok) return result;
     const room = result.data.room;
     this.upsertRooms([{ ...room, lastSeq: Math.max(room.lastSeq, result.data.lastSeq) }]);
+    if (this.state.removals[roomId]) {
+      const removals = { ...this.state.removals };
+      delete removals[roomId];
+      this.setState({ removals });
+    }
     return { ok: true, data: room };
   }
 

@@ -7,7 +7,9 @@ import { ChatClient, type ChatState } from "./chat-client";
 
 let shared: { client: ChatClient; stopTimer: ReturnType<typeof setTimeout> | null } | null = null;
 
-function sharedClient(me: UserRef, onSignedOut: () => void): ChatClient {
+type SignedOutHandler = (reason: "signed_out" | "banned") => void;
+
+function sharedClient(me: UserRef, onSignedOut: SignedOutHandler): ChatClient {
   if (shared && shared.client.me.id === me.id) return shared.client;
   if (shared) {
     if (shared.stopTimer) clearTimeout(shared.stopTimer);
@@ -26,6 +28,8 @@ function initialState(me: UserRef): ChatState {
     roomsError: null,
     rooms: [],
     timelines: {},
+    removals: {},
+    mutedUntil: {},
   };
 }
 
@@ -42,7 +46,7 @@ export function ChatProvider({
   children,
 }: {
   me: UserRef;
-  onSignedOut: () => void;
+  onSignedOut: SignedOutHandler;
   children: ReactNode;
 }) {
   // No socket during server rendering; the first client render hydrates from `serverState`.

@@ -3,6 +3,11 @@ import { SignInForm } from "@/components/auth/sign-in-form";
 
 export const metadata: Metadata = { title: "Sign in" };
 
-export default function SignInPage() {
-  return <SignInForm />;
+const NOTICES: Record<string, string> = {
+  suspended: "Your account was suspended by an administrator.",
+};
+
+export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const { notice } = await searchParams;
+  return <SignInForm notice={typeof notice === "string" ? (NOTICES[notice] ?? null) : null} />;
 }
