@@ -8,6 +8,7 @@ import { createServices, type Services } from "./domain/services";
 import { openMigratedDatabase, type Database } from "./store/db/database";
 import { databaseOptionsFromEnv } from "./store/db/options";
 import { createPrismaStores } from "./store/prisma";
+import { createRateLimits } from "./store/rate-limits";
 import { createSharedState, type SharedState } from "./store/shared-state";
 
 export interface Core {
@@ -33,6 +34,14 @@ export async function bootCore(env: Env, logger = createLogger({
     authSecret: env.AUTH_SECRET,
     socketTokenTtlSeconds: env.SOCKET_TOKEN_TTL_SECONDS,
     adminEmails: env.ADMIN_EMAILS,
+    limits: createRateLimits(
+      {
+        messagesPer10s: env.RATE_LIMIT_MESSAGES_PER_10S,
+        roomsPerHour: env.RATE_LIMIT_ROOMS_PER_HOUR,
+        authAttemptsPer15m: env.RATE_LIMIT_AUTH_PER_15M,
+      },
+      shared.redis ? { client: shared.redis.main, prefix: env.REDIS_PREFIX } : undefined,
+    ),
   });
   return {
     env,

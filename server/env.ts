@@ -31,6 +31,10 @@ const envSchema = z.object({
   AUTH_SECRET: optional(z.string().min(32, "must be at least 32 characters (try: openssl rand -base64 32)")),
   /** Lifetime of a socket token. Clients renew before it runs out. */
   SOCKET_TOKEN_TTL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(600),
+  /** Rate limits, per user (messages, rooms) or per email (sign-in), on all nodes together. */
+  RATE_LIMIT_MESSAGES_PER_10S: z.coerce.number().int().min(1).default(50),
+  RATE_LIMIT_ROOMS_PER_HOUR: z.coerce.number().int().min(1).default(20),
+  RATE_LIMIT_AUTH_PER_15M: z.coerce.number().int().min(1).default(20),
   /** Comma-separated emails whose accounts are admins when they sign up. */
   ADMIN_EMAILS: z
     .string()

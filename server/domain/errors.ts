@@ -1,4 +1,5 @@
 import type { ErrorCode } from "../../lib/contract";
+import type { RateLimiter } from "./ports";
 
 /**
  * An expected failure with a stable code. Handlers turn it into an error ack;
@@ -18,3 +19,12 @@ export const notFound = (what: string) => new AppError("not_found", `${what} not
 export const forbidden = (message = "You are not a member of this room") => new AppError("forbidden", message);
 export const unavailable = (message = "The database is unavailable; nothing was stored. Try again.") =>
   new AppError("unavailable", message);
+
+/** Consumes a point; throws `rate_limited` with the wait when there is none. */
+export async function enforce(limiter: RateLimiter, key: string, what: string): Promise<void> {
+  const result = await limiter.consume(key);
+  if (!result.allowed) {
+    const seconds = Math.max(1, Math.ceil(result.retryAfterMs / 1000));
+    throw new AppError("rate_limited", `Too many ${what}. Try again in ${seconds} s.`);
+  }
+}

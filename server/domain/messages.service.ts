@@ -1,6 +1,6 @@
 import { MAX_BODY_LENGTH, type ChatMessage, type CommandPayload, type Page } from "../../lib/contract";
-import { AppError, forbidden, notFound } from "./errors";
-import type { MessagesStore } from "./ports";
+import { AppError, enforce, forbidden, notFound } from "./errors";
+import type { MessagesStore, RateLimits } from "./ports";
 import type { Actor, RoomsService } from "./rooms.service";
 import type { MessageWriteQueue } from "./write-queue";
 
@@ -10,8 +10,13 @@ function checkBodyLength(body: string): void {
   }
 }
 
-export function createMessagesService(deps: { messages: MessagesStore; rooms: RoomsService; writeQueue: MessageWriteQueue }) {
-  const { messages, rooms, writeQueue } = deps;
+export function createMessagesService(deps: {
+  messages: MessagesStore;
+  rooms: RoomsService;
+  writeQueue: MessageWriteQueue;
+  limits: RateLimits;
+}) {
+  const { messages, rooms, writeQueue, limits } = deps;
 
   async function requireOwnLiveMessage(actor: Actor, messageId: string, allowModerators: boolean): Promise<ChatMessage> {
     const message = await messages.findById(messageId);
@@ -30,6 +35,7 @@ export function createMessagesService(deps: { messages: MessagesStore; rooms: Ro
      */
     async send(actor: Actor, input: CommandPayload<"message:send">): Promise<{ message: ChatMessage; created: boolean }> {
       checkBodyLength(input.body);
+      await enforce(limits.messages, actor.id, "messages");
       // The author is always the authenticated actor, whatever the payload says.
       const outcome = await writeQueue.append(input.roomId, {
         authorId: actor.id,
@@ -42,6 +48,7 @@ export function createMessagesService(deps: { messages: MessagesStore; rooms: Ro
 
     async edit(actor: Actor, input: CommandPayload<"message:edit">): Promise<ChatMessage> {
       checkBodyLength(input.body);
+      await enforce(limits.messages, actor.id, "messages");
       await requireOwnLiveMessage(actor, input.messageId, false);
       return messages.update(input.messageId, { body: input.body });
     },

@@ -167,6 +167,17 @@ export interface ModerationStore {
   isUserBanned(userId: string): Promise<boolean>;
 }
 
+export interface RateLimiter {
+  /** Takes one point for `key`; says when to retry if none is left. */
+  consume(key: string): Promise<{ allowed: true } | { allowed: false; retryAfterMs: number }>;
+}
+
+export interface RateLimits {
+  messages: RateLimiter;
+  rooms: RateLimiter;
+  auth: RateLimiter;
+}
+
 export interface Stores {
   users: UsersStore;
   rooms: RoomsStore;

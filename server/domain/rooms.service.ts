@@ -1,11 +1,11 @@
 import type { CommandPayload, RoomSummary } from "../../lib/contract";
-import { AppError, forbidden, notFound } from "./errors";
-import type { MemberRecord, MembershipRecord, RoomsStore } from "./ports";
+import { AppError, enforce, forbidden, notFound } from "./errors";
+import type { MemberRecord, MembershipRecord, RateLimits, RoomsStore } from "./ports";
 import type { SocketIdentity } from "./socket-tokens";
 
 export type Actor = SocketIdentity;
 
-export function createRoomsService(rooms: RoomsStore) {
+export function createRoomsService(rooms: RoomsStore, limits: RateLimits) {
   /** The actor's membership of an existing room, or the reason they have none. */
   async function requireMembership(actor: Actor, roomId: string): Promise<MembershipRecord> {
     const membership = await rooms.getMembership(roomId, actor.id);
@@ -19,8 +19,10 @@ export function createRoomsService(rooms: RoomsStore) {
 
     list: (actor: Actor) => rooms.listVisible(actor.id),
 
-    create: (actor: Actor, input: CommandPayload<"room:create">) =>
-      rooms.create({ name: input.name, isPublic: input.isPublic, createdById: actor.id }),
+    async create(actor: Actor, input: CommandPayload<"room:create">): Promise<RoomSummary> {
+      await enforce(limits.rooms, actor.id, "new rooms");
+      return rooms.create({ name: input.name, isPublic: input.isPublic, createdById: actor.id });
+    },
 
     /** Makes the actor a member (public rooms only; private rooms need an invitation). */
     async join(actor: Actor, roomId: string): Promise<{ room: RoomSummary; joinedNow: boolean }> {

@@ -1,6 +1,6 @@
 import { createMessagesService } from "./messages.service";
 import { createModerationService } from "./moderation.service";
-import type { Stores } from "./ports";
+import type { RateLimits, Stores } from "./ports";
 import { createRoomsService } from "./rooms.service";
 import { createSocketTokens } from "./socket-tokens";
 import { createUsersService } from "./users.service";
@@ -11,17 +11,23 @@ export interface ServicesConfig {
   socketTokenTtlSeconds: number;
   /** Accounts signing up with these emails are admins. */
   adminEmails?: readonly string[];
+  /** Shared rate limits; unlimited when absent (tests that are not about limits). */
+  limits?: RateLimits;
 }
+
+const unlimited = { consume: async () => ({ allowed: true as const }) };
+const NO_LIMITS: RateLimits = { messages: unlimited, rooms: unlimited, auth: unlimited };
 
 /** Every use-case, wired to the given stores. */
 export function createServices(stores: Stores, config: ServicesConfig) {
   const writeQueue = new MessageWriteQueue(stores.messages);
-  const rooms = createRoomsService(stores.rooms);
+  const limits = config.limits ?? NO_LIMITS;
+  const rooms = createRoomsService(stores.rooms, limits);
   return {
-    users: createUsersService(stores.users, { adminEmails: config.adminEmails ?? [] }),
+    users: createUsersService(stores.users, { adminEmails: config.adminEmails ?? [], limits }),
     tokens: createSocketTokens({ secret: config.authSecret, ttlSeconds: config.socketTokenTtlSeconds }),
     rooms,
-    messages: createMessagesService({ messages: stores.messages, rooms, writeQueue }),
+    messages: createMessagesService({ messages: stores.messages, rooms, writeQueue, limits }),
     moderation: createModerationService({ rooms: stores.rooms, users: stores.users, moderation: stores.moderation }),
     writeQueue,
   };

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { AppError } from "./errors";
+import { AppError, enforce } from "./errors";
 import { burnPasswordCheck, hashPassword, verifyPassword } from "./passwords";
-import type { UserRecord, UsersStore } from "./ports";
+import type { RateLimits, UserRecord, UsersStore } from "./ports";
 
 export const signUpSchema = z.object({
   email: z.email("Enter a valid email address").max(254),
@@ -12,7 +12,10 @@ export type SignUpInput = z.input<typeof signUpSchema>;
 
 export const credentialsSchema = z.object({ email: z.string().max(254), password: z.string().max(200) });
 
-export function createUsersService(users: UsersStore, options: { adminEmails: readonly string[] } = { adminEmails: [] }) {
+export function createUsersService(
+  users: UsersStore,
+  options: { adminEmails: readonly string[]; limits: RateLimits },
+) {
   const adminEmails = new Set(options.adminEmails.map((e) => e.trim().toLowerCase()));
   return {
     async signUp(input: unknown): Promise<UserRecord> {
@@ -29,6 +32,8 @@ export function createUsersService(users: UsersStore, options: { adminEmails: re
     async verifyCredentials(input: unknown): Promise<UserRecord | null> {
       const parsed = credentialsSchema.safeParse(input);
       if (!parsed.success) return null;
+      // Per email, on every node: slows password guessing without locking anyone out for long.
+      await enforce(options.limits.auth, parsed.data.email.toLowerCase(), "sign-in attempts");
       const user = await users.findByEmailWithPasswordHash(parsed.data.email);
       if (!user) {
         await burnPasswordCheck(parsed.data.password);

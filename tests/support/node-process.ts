@@ -39,6 +39,9 @@ export async function startNode(options: NodeOptions): Promise<NodeProcess> {
     NODE_ID: nodeId,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "warn",
     SHUTDOWN_GRACE_SECONDS: "10",
+    // Load-shaped tests are not about limits; tests/integration/rate-limits.test.ts is.
+    RATE_LIMIT_MESSAGES_PER_10S: "100000",
+    RATE_LIMIT_ROOMS_PER_HOUR: "100000",
     ...options.env,
   };
   if (options.redisUrl) env.REDIS_URL = options.redisUrl;

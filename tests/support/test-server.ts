@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import pino from "pino";
 import { io as connect, type Socket } from "socket.io-client";
 import type { AckResult, ClientToServerEvents, ServerToClientEvents } from "../../lib/contract";
+import type { RateLimits } from "../../server/domain/ports";
 import { createServices, type Services } from "../../server/domain/services";
 import { createRealtime, type Realtime, type RealtimeDeps } from "../../server/realtime/create-realtime";
 import { createMemoryPresenceStore } from "../../server/store/memory/presence.store";
@@ -29,12 +30,13 @@ export interface TestServer {
 
 export async function startTestServer(
   backend: Backend,
-  options: { tokenTtlSeconds?: number; database?: TestDatabase; timings?: RealtimeDeps["timings"] } = {},
+  options: { tokenTtlSeconds?: number; database?: TestDatabase; timings?: RealtimeDeps["timings"]; limits?: RateLimits } = {},
 ): Promise<TestServer> {
   const database = options.database ?? (await createTestDatabase(backend));
   const services = createServices(createPrismaStores(database.db.prisma), {
     authSecret: "test-secret-test-secret-test-secret-0123",
     socketTokenTtlSeconds: options.tokenTtlSeconds ?? 600,
+    ...(options.limits ? { limits: options.limits } : {}),
   });
   const http = createServer();
   const realtime = createRealtime(http, {
