@@ -41,6 +41,7 @@ export function Composer({ roomId, roomName }: { roomId: string; roomName: strin
   const [value, setValue] = useState(() => drafts.get(roomId) ?? "");
   const [error, setError] = useState<string | null>(null);
   const ref = useRef<HTMLTextAreaElement>(null);
+  const formRef = useRef<HTMLFormElement>(null);
   const hadFocus = useRef(false);
   const connected = connection === "connected";
   const canWrite = connected && !muted;
@@ -58,11 +59,17 @@ export function Composer({ roomId, roomName }: { roomId: string; roomName: strin
     if (connected && hadFocus.current && document.activeElement !== ref.current) ref.current?.focus();
   }, [connected]);
 
+  // Grow with the text. The form's height is pinned while measuring so the message
+  // list above never sees a transient resize (which would clamp its scroll position
+  // and make it stop following new messages).
   useLayoutEffect(() => {
     const el = ref.current;
-    if (!el) return;
+    const form = formRef.current;
+    if (!el || !form) return;
+    form.style.height = `${form.offsetHeight}px`;
     el.style.height = "auto";
     el.style.height = `${Math.min(el.scrollHeight, 220)}px`;
+    form.style.height = "";
   }, [value]);
 
   function update(next: string) {
@@ -104,9 +111,10 @@ export function Composer({ roomId, roomName }: { roomId: string; roomName: strin
         </div>
       ) : null}
       <form
+        ref={formRef}
         onSubmit={submit}
-        className={`rounded-xl border bg-elevated shadow-xs transition-[border-color,box-shadow] focus-within:border-accent focus-within:ring-4 focus-within:ring-ring ${
-          tooLong ? "border-danger" : "border-line-strong"
+        className={`overflow-hidden rounded-xl border bg-elevated shadow-xs transition-[border-color,box-shadow] focus-within:ring-[3px] ${
+          tooLong ? "border-danger focus-within:ring-danger/20" : "border-line-strong focus-within:border-accent focus-within:ring-ring"
         } ${canWrite ? "" : "opacity-70"}`}
       >
         <textarea

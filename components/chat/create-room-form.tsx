@@ -79,7 +79,7 @@ function CreateRoomForm({ onClose, onCreated }: { onClose: () => void; onCreated
             setName(e.target.value);
             setError(null);
           }}
-          className="h-9 rounded-lg border border-line-strong bg-canvas px-2.5 text-sm outline-none placeholder:text-ink-faint focus:border-accent focus:ring-4 focus:ring-ring aria-invalid:border-danger"
+          className="h-9 rounded-lg border border-line-strong bg-canvas px-2.5 text-sm outline-none placeholder:text-ink-faint focus:border-accent focus:ring-[3px] focus:ring-ring aria-invalid:border-danger"
         />
       </div>
       <div role="radiogroup" aria-label="Visibility" className="grid grid-cols-2 gap-1 rounded-lg bg-surface-2 p-0.5 text-xs font-medium">

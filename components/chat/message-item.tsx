@@ -213,7 +213,7 @@ function EditBox({ messageId, initial, onDone }: { messageId: string; initial: s
             void save();
           }
         }}
-        className="block w-full resize-none rounded-lg border border-line-strong bg-canvas px-3 py-2 text-[14.5px] leading-6 outline-none focus:border-accent focus:ring-4 focus:ring-ring"
+        className="block w-full resize-none rounded-lg border border-line-strong bg-canvas px-3 py-2 text-[14.5px] leading-6 outline-none focus:border-accent focus:ring-[3px] focus:ring-ring"
       />
       <div className="mt-1.5 flex items-center gap-2 text-xs text-ink-faint">
         <span className="hidden sm:inline">Escape to cancel · Enter to save</span>

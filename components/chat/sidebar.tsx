@@ -99,7 +99,7 @@ function RoomItem({ room, active }: { room: RoomSummary; active: boolean }) {
   const [error, setError] = useState<string | null>(null);
   const unread = active ? 0 : unreadCount(room);
   const Icon = room.isPublic ? HashIcon : LockIcon;
-  const base = `group flex h-8 w-full items-center gap-2 rounded-md px-2 text-left text-sm transition-colors ${
+  const base = `group flex h-10 w-full md:h-8 items-center gap-2 rounded-md px-2 text-left text-sm transition-colors ${
     active
       ? "bg-accent-soft text-accent-soft-ink font-medium"
       : unread > 0

@@ -19,7 +19,7 @@ export function Field({
         id={id}
         aria-invalid={error ? true : undefined}
         aria-describedby={describedBy}
-        className="h-10 rounded-lg border border-line-strong bg-elevated px-3 text-sm text-ink shadow-xs outline-none transition-[border-color,box-shadow] placeholder:text-ink-faint focus:border-accent focus:ring-4 focus:ring-ring aria-invalid:border-danger"
+        className="h-10 rounded-lg border border-line-strong bg-elevated px-3 text-sm text-ink shadow-xs outline-none transition-[border-color,box-shadow] placeholder:text-ink-faint focus:border-accent focus:ring-[3px] focus:ring-ring aria-invalid:border-danger"
         {...props}
       />
       {error ? (

@@ -443,25 +443,27 @@ export class ChatClient {
       }
       const notice = this.lastNotice;
       this.lastNotice = null;
-      if (reason === "io server disconnect") {
-        if (notice === "signed_out" || notice === "banned") return this.handleSignedOut(notice);
-        if (notice === "token_expired") {
-          this.updateConnection("Session renewed, reconnecting…");
-          this.scheduleManualReconnect(0);
-        } else if (notice === "server_shutdown") {
-          this.updateConnection("Server restarting, reconnecting…");
-          this.scheduleManualReconnect(withJitter(800));
-        } else {
-          this.updateConnection("Disconnected by the server, reconnecting…");
-          this.scheduleManualReconnect();
-        }
-        return;
-      }
       if (reason === "io client disconnect") {
         this.updateConnection(null);
         return;
       }
-      this.updateConnection("Connection lost, reconnecting…");
+      // The notice comes just before the server cuts the connection, whatever the reason reads.
+      if (notice === "signed_out" || notice === "banned") return this.handleSignedOut(notice);
+      const byServer = reason === "io server disconnect";
+      this.updateConnection(
+        notice === "token_expired"
+          ? "Session expired, reconnecting…"
+          : notice === "server_shutdown"
+            ? "Server restarting, reconnecting…"
+            : byServer
+              ? "Disconnected by the server, reconnecting…"
+              : "Connection lost, reconnecting…",
+      );
+      // Socket.IO reconnects by itself after transport failures, not after a server-side
+      // disconnect: do it here (the auth function fetches a fresh token).
+      if (byServer) {
+        this.scheduleManualReconnect(notice === "token_expired" ? 0 : notice === "server_shutdown" ? withJitter(800) : undefined);
+      }
     });
 
     socket.io.on("reconnect_attempt", () => this.updateConnection());
