@@ -8,6 +8,7 @@ import { createServices, type Services } from "./domain/services";
 import { openMigratedDatabase, type Database } from "./store/db/database";
 import { databaseOptionsFromEnv } from "./store/db/options";
 import { createPrismaStores } from "./store/prisma";
+import { createMetrics, type Metrics } from "./observability/metrics";
 import { createRateLimits } from "./store/rate-limits";
 import { createSharedState, type SharedState } from "./store/shared-state";
 
@@ -17,6 +18,7 @@ export interface Core {
   db: Database;
   shared: SharedState;
   services: Services;
+  metrics: Metrics;
   readiness(): Promise<Readiness>;
   close(): Promise<void>;
 }
@@ -30,7 +32,12 @@ export async function bootCore(env: Env, logger = createLogger({
   logger.info({ database: db.kind }, "database ready");
   const shared = await createSharedState({ redisUrl: env.REDIS_URL, redisPrefix: env.REDIS_PREFIX, logger });
   logger.info({ sharedState: shared.kind }, "shared state ready");
+  const metrics = createMetrics({ nodeId: env.NODE_ID });
   const services = createServices(createPrismaStores(db.prisma), {
+    onWriteBatch(size, seconds, ok) {
+      metrics.dbBatchSize.observe(size);
+      metrics.dbWriteDuration.observe({ result: ok ? "ok" : "error" }, seconds);
+    },
     authSecret: env.AUTH_SECRET,
     socketTokenTtlSeconds: env.SOCKET_TOKEN_TTL_SECONDS,
     adminEmails: env.ADMIN_EMAILS,
@@ -49,6 +56,7 @@ export async function bootCore(env: Env, logger = createLogger({
     db,
     shared,
     services,
+    metrics,
     async readiness() {
       const database = await withTimeout(db.ping(), 2_000).then(
         () => "up" as const,

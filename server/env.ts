@@ -40,6 +40,8 @@ const envSchema = z.object({
     .string()
     .default("")
     .transform((v) => v.split(",").map((e) => e.trim().toLowerCase()).filter(Boolean)),
+  /** Bearer token for GET /metrics; unset means only requests from this machine are answered. */
+  METRICS_TOKEN: optional(z.string().min(16, "must be at least 16 characters")),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Name of this server process in logs, metrics and /api/ready. */
   NODE_ID: z.string().min(1).max(64).default(`${hostname()}-${process.pid}`),

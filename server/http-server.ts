@@ -22,6 +22,10 @@ export interface RunningServer {
 export async function startHttpServer(core: Core, web: WebHandler): Promise<RunningServer> {
   const { env, logger } = core;
   const http = createServer((req, res) => {
+    if (req.url === "/metrics" || req.url?.startsWith("/metrics?")) {
+      void serveMetrics(core, req, res);
+      return;
+    }
     web.handle(req, res).catch((err: unknown) => {
       logger.error({ err, url: req.url }, "request failed");
       if (!res.headersSent) res.writeHead(500).end();
@@ -33,6 +37,8 @@ export async function startHttpServer(core: Core, web: WebHandler): Promise<Runn
     adapter: core.shared.adapter,
     presence: core.shared.presence,
     nodeId: env.NODE_ID,
+    metrics: core.metrics,
+    redisUp: () => core.shared.status() === "up",
   });
   core.shared.onRecovered(() => realtime.requestResync());
   // Socket.IO answers upgrades under /socket.io/; anything else (Next's dev
@@ -80,4 +86,29 @@ export function exitOnSignals(server: RunningServer): void {
 /** A failed promise nobody awaited is logged, not fatal: one bad path must not drop every client of the node. */
 export function logUnhandledRejections(core: Core): void {
   process.on("unhandledRejection", (reason) => core.logger.error({ err: reason }, "unhandled promise rejection"));
+}
+
+/**
+ * GET /metrics (Prometheus). Not public by default: with METRICS_TOKEN set it
+ * needs `Authorization: Bearer <token>`; without, it answers only requests from
+ * this machine (and deploy/haproxy.cfg refuses /metrics from outside).
+ */
+async function serveMetrics(core: Core, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const token = core.env.METRICS_TOKEN;
+  const remote = req.socket.remoteAddress ?? "";
+  const loopback = remote === "127.0.0.1" || remote === "::1" || remote === "::ffff:127.0.0.1";
+  const allowed = token ? req.headers.authorization === `Bearer ${token}` : loopback;
+  if (!allowed) {
+    res.writeHead(403, { "content-type": "application/json" });
+    res.end(JSON.stringify({ error: { code: "forbidden", message: "Set METRICS_TOKEN and send it as a Bearer token" } }));
+    return;
+  }
+  try {
+    const body = await core.metrics.registry.metrics();
+    res.writeHead(200, { "content-type": core.metrics.registry.contentType });
+    res.end(body);
+  } catch (err) {
+    core.logger.error({ err }, "metrics failed");
+    res.writeHead(500).end();
+  }
 }

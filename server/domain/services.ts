@@ -13,6 +13,8 @@ export interface ServicesConfig {
   adminEmails?: readonly string[];
   /** Shared rate limits; unlimited when absent (tests that are not about limits). */
   limits?: RateLimits;
+  /** Metrics hook for group-commit transactions. */
+  onWriteBatch?: (size: number, seconds: number, ok: boolean) => void;
 }
 
 const unlimited = { consume: async () => ({ allowed: true as const }) };
@@ -20,7 +22,7 @@ const NO_LIMITS: RateLimits = { messages: unlimited, rooms: unlimited, auth: unl
 
 /** Every use-case, wired to the given stores. */
 export function createServices(stores: Stores, config: ServicesConfig) {
-  const writeQueue = new MessageWriteQueue(stores.messages);
+  const writeQueue = new MessageWriteQueue(stores.messages, 256, config.onWriteBatch);
   const limits = config.limits ?? NO_LIMITS;
   const rooms = createRoomsService(stores.rooms, limits);
   return {

@@ -19,6 +19,8 @@ export class MessageWriteQueue {
   constructor(
     private readonly store: MessagesStore,
     private readonly maxBatch = 256,
+    /** Told about every transaction (size, seconds, success): metrics hook. */
+    private readonly onBatch?: (size: number, seconds: number, ok: boolean) => void,
   ) {}
 
   append(roomId: string, draft: MessageDraft): Promise<AppendOutcome> {
@@ -55,17 +57,20 @@ export class MessageWriteQueue {
         return;
       }
       const batch = queue.splice(0, this.maxBatch);
+      const started = performance.now();
       try {
         const outcomes = await this.store.appendBatch(
           roomId,
           batch.map((p) => p.draft),
         );
+        this.onBatch?.(batch.length, (performance.now() - started) / 1000, true);
         batch.forEach((p, i) => {
           const outcome = outcomes[i];
           if (outcome) p.resolve(outcome);
           else p.reject(new Error("appendBatch returned fewer outcomes than drafts"));
         });
       } catch (err) {
+        this.onBatch?.(batch.length, (performance.now() - started) / 1000, false);
         for (const p of batch) p.reject(err);
       }
     }

@@ -7,10 +7,12 @@ import type { z } from "zod";
 import { schemas, type AckResult, type CommandName, type CommandPayload } from "../../lib/contract";
 import { AppError } from "../domain/errors";
 import type { Logger } from "../logger";
+import type { Metrics } from "../observability/metrics";
 import type { ParleySocket } from "./types";
 
 export interface CommandContext {
   logger: Logger;
+  metrics?: Metrics;
 }
 
 function describeIssues(error: z.ZodError): string {
@@ -35,21 +37,29 @@ export function command<E extends CommandName, T>(
   });
 
   async function answer(raw: unknown, ack: ((r: AckResult<T>) => void) | undefined): Promise<void> {
+    const metrics = ctx.metrics;
+    metrics?.eventsIn.inc({ event });
+    const stopTimer = metrics?.commandDuration.startTimer({ event });
+    const reply = (result: AckResult<T>) => {
+      stopTimer?.();
+      metrics?.acks.inc({ event, code: result.ok ? "ok" : result.error.code });
+      ack?.(result);
+    };
     const parsed = schemas[event].safeParse(raw ?? {});
     if (!parsed.success) {
-      ack?.({ ok: false, error: { code: "invalid_payload", message: describeIssues(parsed.error) } });
+      reply({ ok: false, error: { code: "invalid_payload", message: describeIssues(parsed.error) } });
       return;
     }
     try {
       const data = await run(parsed.data as CommandPayload<E>);
-      ack?.({ ok: true, data });
+      reply({ ok: true, data });
     } catch (err) {
       if (err instanceof AppError) {
-        ack?.({ ok: false, error: { code: err.code, message: err.message } });
+        reply({ ok: false, error: { code: err.code, message: err.message } });
         return;
       }
       ctx.logger.error({ err, event, socketId: socket.id, userId: socket.data.user.id }, "command failed");
-      ack?.({ ok: false, error: { code: "internal", message: "Something went wrong on our side" } });
+      reply({ ok: false, error: { code: "internal", message: "Something went wrong on our side" } });
     }
   }
 }

@@ -11,6 +11,7 @@ import type { Logger } from "../logger";
 import { authMiddleware } from "./auth.middleware";
 import { registerMessageHandlers } from "./messages.handlers";
 import { createPresenceRealtime, type RealtimeCounters } from "./presence.handlers";
+import type { Metrics } from "../observability/metrics";
 import { registerModerationHandlers } from "./moderation.handlers";
 import { registerRoomHandlers } from "./rooms.handlers";
 import { registerSessionHandlers } from "./session.handlers";
@@ -26,6 +27,10 @@ export interface RealtimeDeps {
   presence: PresenceStore;
   /** This node's name (NODE_ID); a per-process suffix is added for presence. */
   nodeId?: string;
+  /** Prometheus metrics; none when absent (tests). */
+  metrics?: Metrics;
+  /** Whether the Redis adapter is connected (for the metric). */
+  redisUp?: () => boolean;
   /** Shorter presence/typing timings, for tests. */
   timings?: { presence?: Partial<PresenceTimings>; typing?: Partial<TypingTimings> };
 }
@@ -93,7 +98,7 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps): Real
 
   io.on("connection", (socket) => {
     const { user } = socket.data;
-    const ctx = { logger, services, tokens: services.tokens };
+    const ctx = { logger, services, tokens: services.tokens, metrics: deps.metrics };
     // Listeners are registered synchronously, once per socket, before any await:
     // no event can arrive before its handler exists.
     registerSessionHandlers(socket, ctx);
@@ -108,6 +113,17 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps): Real
     void socket.join([channels.user(user.id), ...socket.data.memberRoomIds.map(channels.room)]);
     logger.debug({ socketId: socket.id, userId: user.id }, "socket connected");
     socket.on("disconnect", (reason) => logger.debug({ socketId: socket.id, userId: user.id, reason }, "socket disconnected"));
+  });
+
+  deps.metrics?.setCollectors({
+    sockets: () => io.engine.clientsCount,
+    joinedRooms: () => {
+      let n = 0;
+      for (const socket of io.of("/").sockets.values()) n += socket.rooms.size;
+      return n;
+    },
+    redisUp: () => (deps.adapter ? (deps.redisUp?.() ? 1 : 0) : -1),
+    writeQueueDepth: () => services.writeQueue.depth,
   });
 
   return {

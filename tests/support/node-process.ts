@@ -3,6 +3,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { randomUUID } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 
 export const TEST_AUTH_SECRET = "test-secret-test-secret-test-secret-0123";
 
@@ -20,7 +23,8 @@ export interface NodeProcess {
 export interface NodeOptions {
   /** "realtime": server/realtime-only.ts via tsx (default); "full": the production build, dist/server.mjs (needs a port). */
   entry?: "realtime" | "full";
-  databaseUrl: string;
+  /** PostgreSQL; undefined runs the node embedded (PGlite in a fresh temporary DATA_DIR). */
+  databaseUrl: string | undefined;
   redisUrl?: string;
   nodeId?: string;
   port?: number;
@@ -34,7 +38,9 @@ export async function startNode(options: NodeOptions): Promise<NodeProcess> {
     NODE_ENV: "test",
     PORT: String(options.port ?? 0),
     HOST: "127.0.0.1",
-    DATABASE_URL: options.databaseUrl,
+    ...(options.databaseUrl
+      ? { DATABASE_URL: options.databaseUrl }
+      : { DATA_DIR: mkdtempSync(path.join(tmpdir(), "parley-node-")) }),
     AUTH_SECRET: TEST_AUTH_SECRET,
     NODE_ID: nodeId,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "warn",
@@ -44,6 +50,7 @@ export async function startNode(options: NodeOptions): Promise<NodeProcess> {
     RATE_LIMIT_ROOMS_PER_HOUR: "100000",
     ...options.env,
   };
+  if (!options.databaseUrl) delete env.DATABASE_URL;
   if (options.redisUrl) env.REDIS_URL = options.redisUrl;
   else delete env.REDIS_URL;
 
