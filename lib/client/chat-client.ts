@@ -346,7 +346,7 @@ export class ChatClient {
       },
       (err: unknown) => {
         if (err instanceof SignedOutError) {
-          this.handleSignedOut();
+          this.handleSignedOut(err.reason);
           return;
         }
         // The token endpoint is unreachable: let the server refuse the handshake;
@@ -375,7 +375,7 @@ export class ChatClient {
     try {
       token = await this.fetchToken();
     } catch (err) {
-      if (err instanceof SignedOutError) return this.handleSignedOut();
+      if (err instanceof SignedOutError) return this.handleSignedOut(err.reason);
       this.retryRenewalSoon();
       return;
     }

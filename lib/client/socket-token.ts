@@ -9,11 +9,24 @@ export interface SocketToken {
   receivedAt: number;
 }
 
-/** The session is gone: the user must sign in again. */
+/** The session is gone (or the account suspended): the user must sign in again. */
 export class SignedOutError extends Error {
-  constructor() {
-    super("Signed out");
+  constructor(readonly reason: "signed_out" | "banned" = "signed_out") {
+    super(reason === "banned" ? "Account suspended" : "Signed out");
     this.name = "SignedOutError";
+  }
+}
+
+async function errorCode(res: Response): Promise<string | null> {
+  try {
+    const body: unknown = await res.json();
+    if (typeof body !== "object" || body === null || !("error" in body)) return null;
+    const error = (body as { error: unknown }).error;
+    if (typeof error !== "object" || error === null || !("code" in error)) return null;
+    const code = (error as { code: unknown }).code;
+    return typeof code === "string" ? code : null;
+  } catch {
+    return null;
   }
 }
 
@@ -31,7 +44,10 @@ export async function fetchSocketToken(): Promise<SocketToken> {
     headers: { accept: "application/json" },
   });
   if (res.status === 401) throw new SignedOutError();
-  if (!res.ok) throw new Error(`GET /api/token answered ${res.status}`);
+  if (!res.ok) {
+    if ((await errorCode(res)) === "banned") throw new SignedOutError("banned");
+    throw new Error(`GET /api/token answered ${res.status}`);
+  }
   const body: unknown = await res.json();
   if (!isTokenBody(body)) throw new Error("GET /api/token answered an unexpected body");
   return { token: body.token, expiresAt: body.expiresAt, receivedAt: Date.now() };
