@@ -23,11 +23,29 @@ export function ChatShell({ me, email, children }: { me: UserRef; email: string;
   );
 }
 
-/** Signed out in another tab (or the session expired): leave the chat. */
+/**
+ * Signed out in another tab (next-auth tells every tab) or the session expired:
+ * leave the chat. next-auth also reports "unauthenticated" when it merely could
+ * not reach the server, so confirm before leaving.
+ */
 function SessionWatcher() {
   const { status } = useSession();
   useEffect(() => {
-    if (status === "unauthenticated") window.location.assign("/sign-in");
+    if (status !== "unauthenticated") return;
+    let cancelled = false;
+    fetch("/api/auth/session", { cache: "no-store" })
+      .then(async (res) => {
+        if (!res.ok) return;
+        const body: unknown = await res.json();
+        const signedIn = typeof body === "object" && body !== null && "user" in body;
+        if (!signedIn && !cancelled) window.location.assign("/sign-in");
+      })
+      .catch(() => {
+        // Server unreachable: the connection indicator already says so.
+      });
+    return () => {
+      cancelled = true;
+    };
   }, [status]);
   return null;
 }
