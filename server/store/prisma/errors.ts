@@ -8,8 +8,19 @@ export function isUniqueViolation(err: unknown): boolean {
   return err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002";
 }
 
+/** Driver adapter error kinds that mean "the database is unreachable", as raw queries report them (P2010). */
+const CONNECTION_ADAPTER_KINDS = new Set(["ConnectionClosed", "DatabaseNotReachable", "SocketTimeout", "TooManyConnections", "TlsConnectionError"]);
+
+/** The driver adapter's error kind behind a Prisma error (raw queries carry it in meta), if any. */
+export function adapterErrorKind(err: unknown): string | undefined {
+  const meta = (err as { meta?: { driverAdapterError?: { cause?: { kind?: unknown } } } } | null)?.meta;
+  const kind = meta?.driverAdapterError?.cause?.kind;
+  return typeof kind === "string" ? kind : undefined;
+}
+
 export function isConnectionError(err: unknown): boolean {
   if (err instanceof Prisma.PrismaClientKnownRequestError && CONNECTION_ERROR_CODES.has(err.code)) return true;
+  if (CONNECTION_ADAPTER_KINDS.has(adapterErrorKind(err) ?? "")) return true;
   if (err instanceof Prisma.PrismaClientInitializationError) return true;
   const text = err instanceof Error ? `${err.message} ${String((err as { cause?: unknown }).cause ?? "")}` : String(err);
   return CONNECTION_ERROR_TEXT.test(text);

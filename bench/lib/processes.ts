@@ -1,0 +1,188 @@
+// Starting and talking to the processes of a bench run: the bundled entry
+// points, server processes (Parley or baseline, each with the memory probe
+// preloaded), and the load generator.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { build } from "esbuild";
+import type { Envelope, ProbeMemory, Reply, Request, ResultOf } from "./protocol";
+
+export const ROOT = path.resolve(import.meta.dirname, "..", "..");
+export const BUILD_DIR = path.join(ROOT, ".tmp", "bench", "build");
+
+export interface Entries {
+  parley: string;
+  baseline: string;
+  loadGenerator: string;
+  probe: string;
+}
+
+/**
+ * Bundles the processes into plain ES modules (npm packages stay external, as
+ * in scripts/build-server.mjs), so every process runs on plain `node`: no tsx
+ * loader in the measured processes, the same code path as the production bundle.
+ */
+export async function buildEntries(): Promise<Entries> {
+  await build({
+    entryPoints: {
+      parley: path.join(ROOT, "server/realtime-only.ts"),
+      baseline: path.join(ROOT, "bench/baseline-server.ts"),
+      "load-generator": path.join(ROOT, "bench/load-generator.ts"),
+      probe: path.join(ROOT, "bench/probe.ts"),
+    },
+    outdir: BUILD_DIR,
+    outExtension: { ".js": ".mjs" },
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    packages: "external",
+    sourcemap: true,
+    logLevel: "warning",
+  });
+  const at = (name: string) => path.join(BUILD_DIR, `${name}.mjs`);
+  return { parley: at("parley"), baseline: at("baseline"), loadGenerator: at("load-generator"), probe: at("probe") };
+}
+
+export interface ServerProcess {
+  label: string;
+  pid: number;
+  port: number;
+  url: string;
+  child: ChildProcess;
+  memory(): Promise<ProbeMemory>;
+  stop(): Promise<void>;
+  output(): string;
+}
+
+export async function startServer(options: {
+  label: string;
+  entry: string;
+  probe: string;
+  env: Record<string, string | undefined>;
+  /** Fixed port: wait for /api/health instead of the {"listening"} line (the full Next server prints no such line). */
+  port?: number;
+  /** Extra node flags, e.g. --cpu-prof. */
+  nodeArgs?: string[];
+}): Promise<ServerProcess> {
+  if (!existsSync(options.entry)) throw new Error(`${options.entry} does not exist (for --server full, run npm run build first)`);
+  const child = spawn(process.execPath, ["--expose-gc", ...(options.nodeArgs ?? []), "--import", options.probe, options.entry], {
+    cwd: ROOT,
+    env: options.env as NodeJS.ProcessEnv,
+    stdio: ["ignore", "pipe", "pipe", "ipc"],
+  });
+  let output = "";
+  const keep = (chunk: string) => (output = (output + chunk).slice(-20_000));
+  child.stderr?.on("data", (chunk: Buffer) => keep(chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${options.label} did not start within 90 s:\n${output}`)), 90_000);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`${options.label} exited with ${code} before listening:\n${output}`));
+    });
+    const lines = createInterface({ input: child.stdout! });
+    lines.on("line", (line) => {
+      keep(`${line}\n`);
+      try {
+        const parsed = JSON.parse(line) as { listening?: number };
+        if (parsed.listening) {
+          clearTimeout(timer);
+          resolve(parsed.listening);
+        }
+      } catch {
+        // a log line
+      }
+    });
+    if (options.port) {
+      const fixed = options.port;
+      const poll = async () => {
+        for (;;) {
+          if (child.exitCode !== null) return;
+          const ok = await fetch(`http://127.0.0.1:${fixed}/api/health`).then((r) => r.ok, () => false);
+          if (ok) {
+            clearTimeout(timer);
+            return resolve(fixed);
+          }
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      };
+      void poll();
+    }
+  });
+
+  let waiting: ((m: ProbeMemory) => void) | undefined;
+  child.on("message", (message: unknown) => {
+    if ((message as { type?: string }).type === "bench:memory") waiting?.(message as ProbeMemory);
+  });
+
+  return {
+    label: options.label,
+    pid: child.pid!,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    child,
+    output: () => output,
+    memory: () =>
+      new Promise<ProbeMemory>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${options.label}: no memory answer`)), 60_000);
+        waiting = (m) => {
+          clearTimeout(timer);
+          waiting = undefined;
+          resolve(m);
+        };
+        child.send({ type: "bench:memory" });
+      }),
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export interface LoadGenerator {
+  pid: number;
+  request<R extends Request>(request: R): Promise<ResultOf[R["type"]]>;
+  stop(): Promise<void>;
+}
+
+export function startLoadGenerator(entry: string, env: Record<string, string | undefined>): LoadGenerator {
+  const child = spawn(process.execPath, ["--max-old-space-size=4096", entry], {
+    cwd: ROOT,
+    env: env as NodeJS.ProcessEnv,
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  let nextId = 1;
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  child.on("message", (reply: Reply) => {
+    const waiter = pending.get(reply.id);
+    if (!waiter) return;
+    pending.delete(reply.id);
+    if (reply.ok) waiter.resolve(reply.result);
+    else waiter.reject(new Error(`load generator: ${reply.error}`));
+  });
+  void exited.then(() => {
+    for (const waiter of pending.values()) waiter.reject(new Error("the load generator exited"));
+    pending.clear();
+  });
+  return {
+    pid: child.pid!,
+    request<R extends Request>(request: R) {
+      const id = nextId++;
+      return new Promise<ResultOf[R["type"]]>((resolve, reject) => {
+        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+        child.send({ id, request } satisfies Envelope);
+      });
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}

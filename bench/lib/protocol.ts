@@ -1,0 +1,172 @@
+// What the orchestrator (bench/run.ts) and the load generator
+// (bench/load-generator.ts, a separate process) say to each other over the
+// Node IPC channel. Every request has an id; the answer carries the same id.
+import type { Summary } from "./stats";
+
+/** One simulated user. */
+export interface ClientSpec {
+  userId: string;
+  name: string;
+  /** The rooms this user is a member of (Parley joins them at connect; the baseline is told them). */
+  rooms: string[];
+  /** Which server this client connects to (index into the `urls` of `connect`). */
+  target?: number;
+}
+
+export type ServerKind = "baseline" | "parley";
+
+export interface ConnectRequest {
+  type: "connect";
+  kind: ServerKind;
+  urls: string[];
+  clients: ClientSpec[];
+  /** Handshakes in flight at once. */
+  concurrency: number;
+}
+export interface ConnectResult {
+  /** Index of the first client of this request: senders are named by index. */
+  firstIndex: number;
+  connected: number;
+  failed: number;
+  errors: string[];
+  seconds: number;
+  perSecond: number;
+  /** Per-connection time from `connect()` to the `connect` event (ms). */
+  latency: Summary;
+  /** Handshake tokens minted before the timed part (Parley), seconds. */
+  tokenSeconds: number;
+}
+
+export interface Sender {
+  /** Index of the sending client (in the order of `connect`). */
+  client: number;
+  roomId: string;
+}
+
+export interface FanoutRequest {
+  type: "fanout";
+  senders: Sender[];
+  /** Messages per second per sender (open loop: the schedule does not wait for acks). */
+  ratePerSender: number;
+  warmupSeconds: number;
+  seconds: number;
+  /** Body length in characters (padded), like a short chat line. */
+  bodyLength: number;
+}
+export interface FanoutResult {
+  sent: number;
+  /** Deliveries expected in the measured window: sends x (connected room members - the sender). */
+  expected: number;
+  received: number;
+  /** Receive latency: from the sender's emit to a member's `message:created`, in the same process (ms). */
+  latency: Summary;
+  /** message:send ack latency (ms). */
+  ack: Summary;
+  ackErrors: Record<string, number>;
+  offeredPerSecond: number;
+  deliveriesPerSecond: number;
+}
+
+export interface ThroughputRequest {
+  type: "throughput";
+  senders: Sender[];
+  ratePerSender: number;
+  warmupSeconds: number;
+  seconds: number;
+  bodyLength: number;
+}
+export interface ThroughputResult {
+  offeredPerSecond: number;
+  sent: number;
+  acked: number;
+  /** Acked (= committed) messages per second over the measured window. */
+  ackedPerSecond: number;
+  ack: Summary;
+  ackErrors: Record<string, number>;
+  /** Sends still unanswered when the window closed plus the drain time. */
+  unanswered: number;
+}
+
+export interface ReplayRequest {
+  type: "replay";
+  writer: number;
+  reader: number;
+  roomId: string;
+  missed: number;
+  repeats: number;
+  pageSize: number;
+}
+export interface ReplayResult {
+  /** From `connect()` of the returning client until it holds every missed message (ms). */
+  reconnectAndReplay: Summary;
+  /** From the first `room:sync` until the last page arrived (ms). */
+  syncOnly: Summary;
+  pages: number;
+  /** Seconds the writer needed to store the missed messages (setup, not measured). */
+  writeSeconds: number;
+  complete: boolean;
+}
+
+export interface PresenceRequest {
+  type: "presence";
+  /** Clients (connected by this request, not part of `connect`) who join one at a time. */
+  joiners: ClientSpec[];
+  kind: ServerKind;
+  urls: string[];
+  /** How long to count the events one join caused. */
+  windowMs: number;
+}
+export interface PresenceResult {
+  /** `presence:changed` deliveries to connected clients per join. */
+  perJoin: Summary;
+  /** Members of the joiners' rooms connected at the time (the fan-out one would expect). */
+  roomMembersConnected: number;
+}
+
+export interface CountersRequest {
+  type: "counters";
+  reset: boolean;
+}
+export interface CountersResult {
+  presenceEvents: number;
+  otherEvents: number;
+  lastEventAgoMs: number;
+}
+
+export interface DisconnectRequest {
+  type: "disconnect";
+}
+export interface DisconnectResult {
+  closed: number;
+}
+
+export type Request =
+  | ConnectRequest
+  | FanoutRequest
+  | ThroughputRequest
+  | ReplayRequest
+  | PresenceRequest
+  | CountersRequest
+  | DisconnectRequest;
+
+export interface ResultOf {
+  connect: ConnectResult;
+  fanout: FanoutResult;
+  throughput: ThroughputResult;
+  replay: ReplayResult;
+  presence: PresenceResult;
+  counters: CountersResult;
+  disconnect: DisconnectResult;
+}
+
+export type Envelope = { id: number; request: Request };
+export type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
+
+/** Messages a server process started by the bench answers on its IPC channel (bench/probe.ts). */
+export interface ProbeMemory {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+}

@@ -1,0 +1,67 @@
+// The shape of one bench run's results (written as JSON to bench/results/raw/
+// and rendered to markdown and SVG by bench/report.ts and bench/plot.ts).
+import type { ConnectResult, FanoutResult, PresenceResult, ProbeMemory, ReplayResult, ThroughputResult } from "./protocol";
+
+/** CPU over a phase, % of one core (the machine has `cores`; 100% x cores = saturated). */
+export interface Cpu {
+  /** The server process (sum over nodes for two-node rows). */
+  server: number;
+  loadgen: number;
+  /** Every process on the machine, ours or not. */
+  machine: number;
+}
+
+export interface MemoryRow {
+  before: ProbeMemory;
+  after: ProbeMemory;
+  /** (RSS after - RSS before) / clients, bytes. */
+  rssPerConnection: number;
+  heapPerConnection: number;
+}
+
+export interface StepResult {
+  clients: number;
+  /** The clients connected in this step (the rest were already connected). */
+  connectedNow: number;
+  connect: ConnectResult & { cpu: Cpu };
+  /** After the connect: until no presence event arrived for a second. */
+  settle: { seconds: number; presenceEvents: number };
+  /** One per node. */
+  memory: MemoryRow[];
+  fanout: FanoutResult & { cpu: Cpu; rooms: number; senders: number; membersPerRoom: number };
+  bigRoom?: FanoutResult & { cpu: Cpu; members: number; senders: number };
+  presence?: PresenceResult;
+}
+
+export type SeriesKind = "baseline" | "parley" | "parley-2node";
+
+export interface Series {
+  kind: SeriesKind;
+  label: string;
+  steps: StepResult[];
+}
+
+export interface WritePathResult {
+  throughput: (ThroughputResult & { cpu: Cpu; rooms: number; senders: number })[];
+  replay: ReplayResult & { missed: number; pageSize: number };
+}
+
+export interface RunResult {
+  startedAt: string;
+  finishedAt: string;
+  quick: boolean;
+  machine: { cores: number; loadAverageAtStart: number[]; node: string; memoryGiB: number };
+  setup: {
+    server: "realtime" | "full";
+    database: "postgres" | "pglite";
+    redis: boolean;
+    openFilesLimit: string;
+    fanoutSeconds: number;
+    warmupSeconds: number;
+    ratePerSender: number;
+    bodyLength: number;
+  };
+  series: Series[];
+  writePath?: WritePathResult;
+  notes: string[];
+}

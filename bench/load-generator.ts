@@ -1,0 +1,443 @@
+// The load generator: a separate process (started by bench/run.ts with an IPC
+// channel) that holds every simulated client and runs the measured phases on
+// command. Senders and receivers live in this one process, so a receive
+// latency is one clock minus itself: emit time in the sender, `message:created`
+// time in each receiver. Clients are real socket.io-client 4.8 sockets
+// (`forceNew: true`, WebSocket only, no reconnection).
+//   Parley:   auth { token }, minted here from AUTH_SECRET (BENCH_AUTH_SECRET)
+//             with server/domain/socket-tokens.ts, exactly as /api/token would.
+//   baseline: auth { rooms, userId, name } (a bare server trusts it).
+import { randomUUID } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import { io, type Socket } from "socket.io-client";
+import type { AckResult, ChatMessage, ClientToServerEvents, Page, ServerToClientEvents } from "../lib/contract";
+import { createSocketTokens } from "../server/domain/socket-tokens";
+import type {
+  ClientSpec,
+  ConnectRequest,
+  ConnectResult,
+  CountersResult,
+  Envelope,
+  FanoutRequest,
+  FanoutResult,
+  PresenceRequest,
+  PresenceResult,
+  ReplayRequest,
+  ReplayResult,
+  Reply,
+  Request,
+  ResultOf,
+  Sender,
+  ServerKind,
+  ThroughputRequest,
+  ThroughputResult,
+} from "./lib/protocol";
+import { Samples, summarize } from "./lib/stats";
+
+type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+interface Client {
+  spec: ClientSpec;
+  socket: ClientSocket;
+}
+
+const now = () => performance.now();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const authSecret = process.env.BENCH_AUTH_SECRET ?? "";
+const tokens = createSocketTokens({ secret: authSecret || "unused-unused-unused-unused-unused-0", ttlSeconds: 86_400 });
+
+/** Every client connected by `connect`, in order: senders are named by index. */
+let clients: Client[] = [];
+/** Extra sockets (presence joiners), closed with the rest. */
+let extras: ClientSocket[] = [];
+
+// Event counters, for "has the connect storm settled?" and presence per join.
+let presenceEvents = 0;
+let otherEvents = 0;
+let lastEventAt = now();
+
+/** The fan-out phase being measured, if any: receivers record into it. */
+let activePhase: { id: number; latency: Samples; received: number } | undefined;
+let phaseCounter = 0;
+
+function onMessageCreated(message: ChatMessage): void {
+  lastEventAt = now();
+  const phase = activePhase;
+  const body = message.body;
+  // Bench bodies: "B|<phase>|<sent at, ms>|padding"; warm-up sends carry phase 0.
+  if (!phase || body.charCodeAt(0) !== 66) return;
+  const a = body.indexOf("|", 2);
+  const b = body.indexOf("|", a + 1);
+  if (Number(body.slice(2, a)) !== phase.id) return;
+  const sentAt = Number(body.slice(a + 1, b));
+  phase.received += 1;
+  phase.latency.add(now() - sentAt);
+}
+
+function socketFor(kind: ServerKind, url: string, spec: ClientSpec, token: string | undefined): ClientSocket {
+  return io(url, {
+    forceNew: true,
+    transports: ["websocket"],
+    reconnection: false,
+    autoConnect: false,
+    timeout: 60_000,
+    auth: kind === "parley" ? { token } : { rooms: spec.rooms, userId: spec.userId, name: spec.name },
+  });
+}
+
+function waitConnected(socket: ClientSocket, timeoutMs = 60_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error("connect timeout")), timeoutMs);
+    const ok = () => {
+      clearTimeout(timer);
+      socket.off("connect_error", fail);
+      resolve();
+    };
+    const fail = (err: Error) => {
+      clearTimeout(timer);
+      socket.off("connect", ok);
+      socket.off("connect_error", fail);
+      reject(err);
+    };
+    socket.once("connect", ok);
+    socket.once("connect_error", fail);
+    socket.connect();
+  });
+}
+
+async function mint(kind: ServerKind, specs: ClientSpec[]): Promise<(string | undefined)[]> {
+  if (kind !== "parley") return specs.map(() => undefined);
+  if (!authSecret) throw new Error("BENCH_AUTH_SECRET is not set");
+  return Promise.all(specs.map(async (s) => (await tokens.issue({ id: s.userId, name: s.name, role: "USER" })).token));
+}
+
+async function connect(req: ConnectRequest): Promise<ConnectResult> {
+  const mintStarted = now();
+  const minted = await mint(req.kind, req.clients);
+  const tokenSeconds = (now() - mintStarted) / 1000;
+  const latency: number[] = [];
+  const errors = new Map<string, number>();
+  let connected = 0;
+  let failed = 0;
+  const firstIndex = clients.length;
+  // Sockets are created in order, so client i of this request is clients[firstIndex + i].
+  const sockets = req.clients.map((spec, i) => {
+    const socket = socketFor(req.kind, req.urls[spec.target ?? 0] ?? req.urls[0]!, spec, minted[i]);
+    socket.on("message:created", onMessageCreated);
+    socket.on("presence:changed", () => {
+      presenceEvents += 1;
+      lastEventAt = now();
+    });
+    clients.push({ spec, socket });
+    return socket;
+  });
+  const started = now();
+  let next = 0;
+  const worker = async () => {
+    while (next < req.clients.length) {
+      const socket = sockets[next++]!;
+      const t0 = now();
+      try {
+        await waitConnected(socket);
+        latency.push(now() - t0);
+        connected += 1;
+      } catch (err) {
+        failed += 1;
+        const key = err instanceof Error ? err.message : String(err);
+        errors.set(key, (errors.get(key) ?? 0) + 1);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, req.concurrency) }, worker));
+  const seconds = (now() - started) / 1000;
+  return {
+    firstIndex,
+    connected,
+    failed,
+    errors: [...errors].map(([e, n]) => `${e} (x${n})`),
+    seconds,
+    perSecond: connected / seconds,
+    latency: summarize(latency),
+    tokenSeconds,
+  };
+}
+
+/** Members of each room that are connected right now. */
+function connectedMembers(): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const c of clients) {
+    if (!c.socket.connected) continue;
+    for (const r of c.spec.rooms) counts.set(r, (counts.get(r) ?? 0) + 1);
+  }
+  return counts;
+}
+
+const padding = "x".repeat(4_000);
+const bodyFor = (phase: number, sentAt: number, length: number) => {
+  const head = `B|${phase}|${sentAt.toFixed(3)}|`;
+  return head + padding.slice(0, Math.max(0, length - head.length));
+};
+
+/**
+ * Open-loop schedule: sender i sends its k-th message at start + offset_i + k/rate,
+ * whatever happened to earlier sends (a slow server gets more queued, as in real life).
+ * `send` is told whether the send falls inside the measured window.
+ */
+function window(warmupSeconds: number, seconds: number) {
+  const start = now() + 20;
+  const from = start + warmupSeconds * 1000;
+  return { start, from, to: from + seconds * 1000 };
+}
+
+async function schedule(
+  { start, from, to }: { start: number; from: number; to: number },
+  senders: Sender[],
+  ratePerSender: number,
+  send: (sender: Sender, index: number, inWindow: boolean, at: number) => void,
+): Promise<void> {
+  const interval = 1000 / ratePerSender;
+  const offsets = senders.map((_, i) => (i / senders.length) * interval);
+  const sent = senders.map(() => 0);
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const t = now();
+      let done = true;
+      senders.forEach((sender, i) => {
+        for (;;) {
+          const due = start + offsets[i]! + sent[i]! * interval;
+          if (due >= to) break;
+          done = false;
+          if (due > t) break;
+          sent[i]! += 1;
+          send(sender, i, due >= from, now());
+        }
+      });
+      if (done) {
+        clearInterval(timer);
+        resolve();
+      }
+    };
+    const timer = setInterval(tick, 2);
+  });
+}
+
+async function until(check: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = now() + timeoutMs;
+  while (!check()) {
+    if (now() > deadline) return false;
+    await sleep(20);
+  }
+  return true;
+}
+
+function clientAt(index: number): ClientSocket {
+  const client = clients[index];
+  if (!client) throw new Error(`no client ${index}`);
+  return client.socket;
+}
+
+async function fanout(req: FanoutRequest): Promise<FanoutResult> {
+  const members = connectedMembers();
+  const id = ++phaseCounter;
+  const phase = { id, latency: new Samples(), received: 0 };
+  const ack = new Samples();
+  const ackErrors: Record<string, number> = {};
+  let sent = 0;
+  let expected = 0;
+  let pendingAcks = 0;
+  activePhase = phase;
+  await schedule(window(req.warmupSeconds, req.seconds), req.senders, req.ratePerSender, (sender, _i, inWindow, at) => {
+    const socket = clientAt(sender.client);
+    if (inWindow) {
+      sent += 1;
+      expected += Math.max(0, (members.get(sender.roomId) ?? 0) - 1);
+    }
+    pendingAcks += 1;
+    socket.emit("message:send", { roomId: sender.roomId, clientId: randomUUID(), body: bodyFor(inWindow ? id : 0, at, req.bodyLength) }, (result) => {
+      pendingAcks -= 1;
+      if (!inWindow) return;
+      if (result?.ok) ack.add(now() - at);
+      else ackErrors[result?.error.code ?? "no_answer"] = (ackErrors[result?.error.code ?? "no_answer"] ?? 0) + 1;
+    });
+  });
+  await until(() => phase.received >= expected && pendingAcks === 0, 15_000);
+  activePhase = undefined;
+  return {
+    sent,
+    expected,
+    received: phase.received,
+    latency: phase.latency.summary(),
+    ack: ack.summary(),
+    ackErrors,
+    offeredPerSecond: sent / req.seconds,
+    deliveriesPerSecond: phase.received / req.seconds,
+  };
+}
+
+async function throughput(req: ThroughputRequest): Promise<ThroughputResult> {
+  const ack = new Samples();
+  const ackErrors: Record<string, number> = {};
+  let sent = 0;
+  let acked = 0;
+  let ackedInWindow = 0;
+  let pending = 0;
+  const phaseId = ++phaseCounter;
+  const span = window(req.warmupSeconds, req.seconds);
+  await schedule(span, req.senders, req.ratePerSender, (sender, _i, inWindow, at) => {
+    const socket = clientAt(sender.client);
+    if (inWindow) sent += 1;
+    pending += 1;
+    socket.emit("message:send", { roomId: sender.roomId, clientId: randomUUID(), body: bodyFor(phaseId, at, req.bodyLength) }, (result: AckResult<{ message: ChatMessage }>) => {
+      pending -= 1;
+      const t = now();
+      if (result?.ok && t >= span.from && t < span.to) ackedInWindow += 1;
+      if (!inWindow) return;
+      if (result?.ok) {
+        acked += 1;
+        ack.add(t - at);
+      } else {
+        ackErrors[result?.error.code ?? "no_answer"] = (ackErrors[result?.error.code ?? "no_answer"] ?? 0) + 1;
+      }
+    });
+  });
+  await until(() => pending === 0, 15_000);
+  return {
+    offeredPerSecond: sent / req.seconds,
+    sent,
+    acked,
+    ackedPerSecond: ackedInWindow / req.seconds,
+    ack: ack.summary(),
+    ackErrors,
+    unanswered: pending,
+  };
+}
+
+async function replay(req: ReplayRequest): Promise<ReplayResult> {
+  const writer = clientAt(req.writer);
+  const reader = clientAt(req.reader);
+  const joined = await reader.timeout(10_000).emitWithAck("room:join", { roomId: req.roomId });
+  if (!joined.ok) throw new Error(`reader could not join the replay room: ${joined.error.code}`);
+  let held = joined.data.lastSeq;
+  const total: number[] = [];
+  const syncOnly: number[] = [];
+  let pages = 0;
+  let writeSeconds = 0;
+  let complete = true;
+  for (let r = 0; r < req.repeats; r++) {
+    reader.disconnect();
+    // The writer stores `missed` messages while the reader is away (pipelined, all acked = committed).
+    const writeStarted = now();
+    let lastSeq = held;
+    let next = 0;
+    const worker = async () => {
+      while (next < req.missed) {
+        next += 1;
+        const result = await writer
+          .timeout(30_000)
+          .emitWithAck("message:send", { roomId: req.roomId, clientId: randomUUID(), body: `replay ${r} ${next}` });
+        if (!result.ok) throw new Error(`replay write failed: ${result.error.code}`);
+        lastSeq = Math.max(lastSeq, result.data.message.seq);
+      }
+    };
+    await Promise.all(Array.from({ length: 32 }, worker));
+    writeSeconds += (now() - writeStarted) / 1000;
+    await sleep(200);
+
+    // The reader comes back: reconnect, then room:sync from the last seq it holds until hasMore is false.
+    const t0 = now();
+    await waitConnected(reader);
+    const t1 = now();
+    let got = 0;
+    let cursor = held;
+    for (;;) {
+      const page: AckResult<Page<ChatMessage>> = await reader
+        .timeout(30_000)
+        .emitWithAck("room:sync", { roomId: req.roomId, afterSeq: cursor, limit: req.pageSize });
+      if (!page.ok) throw new Error(`room:sync failed: ${page.error.code}`);
+      pages += 1;
+      for (const m of page.data.messages) {
+        if (m.seq !== cursor + 1) complete = false;
+        cursor = m.seq;
+        got += 1;
+      }
+      if (!page.data.hasMore) break;
+    }
+    const t2 = now();
+    total.push(t2 - t0);
+    syncOnly.push(t2 - t1);
+    if (cursor !== lastSeq || got < req.missed) complete = false;
+    held = cursor;
+  }
+  return { reconnectAndReplay: summarize(total), syncOnly: summarize(syncOnly), pages, writeSeconds, complete };
+}
+
+async function presence(req: PresenceRequest): Promise<PresenceResult> {
+  const minted = await mint(req.kind, req.joiners);
+  const members = connectedMembers();
+  const perJoin: number[] = [];
+  let roomMembersConnected = 0;
+  for (const [i, spec] of req.joiners.entries()) {
+    await sleep(300);
+    const before = presenceEvents;
+    const socket = socketFor(req.kind, req.urls[spec.target ?? 0] ?? req.urls[0]!, spec, minted[i]);
+    extras.push(socket);
+    await waitConnected(socket);
+    await sleep(req.windowMs);
+    perJoin.push(presenceEvents - before);
+    roomMembersConnected = Math.max(roomMembersConnected, spec.rooms.reduce((n, r) => n + (members.get(r) ?? 0), 0));
+  }
+  return { perJoin: summarize(perJoin), roomMembersConnected };
+}
+
+function counters(reset: boolean): CountersResult {
+  const result = { presenceEvents, otherEvents, lastEventAgoMs: now() - lastEventAt };
+  if (reset) {
+    presenceEvents = 0;
+    otherEvents = 0;
+  }
+  return result;
+}
+
+async function disconnectAll(): Promise<{ closed: number }> {
+  const all = [...clients.map((c) => c.socket), ...extras];
+  for (const socket of all) {
+    socket.removeAllListeners();
+    socket.disconnect();
+  }
+  clients = [];
+  extras = [];
+  await sleep(500);
+  return { closed: all.length };
+}
+
+async function handle(request: Request): Promise<ResultOf[Request["type"]]> {
+  switch (request.type) {
+    case "connect":
+      return connect(request);
+    case "fanout":
+      return fanout(request);
+    case "throughput":
+      return throughput(request);
+    case "replay":
+      return replay(request);
+    case "presence":
+      return presence(request);
+    case "counters":
+      return counters(request.reset);
+    case "disconnect":
+      return disconnectAll();
+  }
+}
+
+if (!process.send) {
+  console.error("bench/load-generator.ts is started by bench/run.ts (it needs an IPC channel)");
+  process.exit(1);
+}
+process.on("message", (envelope: Envelope) => {
+  void handle(envelope.request).then(
+    (result) => process.send?.({ id: envelope.id, ok: true, result } satisfies Reply),
+    (err: unknown) => process.send?.({ id: envelope.id, ok: false, error: err instanceof Error ? err.stack ?? err.message : String(err) } satisfies Reply),
+  );
+});
+process.on("disconnect", () => process.exit(0));

@@ -1,0 +1,28 @@
+// Preloaded (`node --expose-gc --import probe.mjs server.mjs`) into every server
+// process the bench starts, Parley or baseline alike, so their memory is read
+// the same way without touching server code: on {type: "bench:memory"} over the
+// IPC channel it runs a full GC (when --expose-gc is on) and answers
+// process.memoryUsage(). Does nothing when there is no IPC channel.
+export {};
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+if (process.send) {
+  process.on("message", (message: unknown) => {
+    if (typeof message !== "object" || message === null || (message as { type?: unknown }).type !== "bench:memory") return;
+    // Two passes: the first may only queue finalizers (weak refs, sockets just closed).
+    gc?.();
+    gc?.();
+    const usage = process.memoryUsage();
+    process.send?.({
+      type: "bench:memory",
+      rss: usage.rss,
+      heapUsed: usage.heapUsed,
+      heapTotal: usage.heapTotal,
+      external: usage.external,
+      arrayBuffers: usage.arrayBuffers,
+    });
+  });
+  // The channel must not keep a server alive that wants to exit by itself.
+  process.channel?.unref();
+}

@@ -1,0 +1,316 @@
+// Renders a bench run (bench/lib/results.ts) as markdown tables and SVG plots,
+// and writes them with the raw JSON. Also runnable on a raw JSON file:
+//   npx tsx bench/report.ts bench/results/raw/<stamp>.json [--out dir]
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { lineChart, ratioChart, type LineSeries, type RatioBar } from "./plot";
+import type { Cpu, RunResult, Series, StepResult } from "./lib/results";
+import { int, kb, mb, ms, ratio, x } from "./lib/stats";
+
+const COLORS: Record<Series["kind"], string> = { baseline: "#6b7280", parley: "#2563eb", "parley-2node": "#9333ea" };
+
+const cpu = (c: Cpu) => `${c.server.toFixed(0)}% / ${c.loadgen.toFixed(0)}% / ${c.machine.toFixed(0)}%`;
+const delivered = (received: number, expected: number) => (expected > 0 ? `${((received / expected) * 100).toFixed(1)}%` : "n/a");
+
+export interface Target {
+  name: string;
+  parley: string;
+  baseline: string;
+  ratio: string;
+  limit: string;
+  met: boolean | undefined;
+  bar?: RatioBar;
+}
+
+function stepAt(series: Series | undefined, clients: number): StepResult | undefined {
+  return series?.steps.find((s) => s.clients === clients);
+}
+
+export function targets(run: RunResult): Target[] {
+  const baseline = run.series.find((s) => s.kind === "baseline");
+  const parley = run.series.find((s) => s.kind === "parley");
+  const twoNode = run.series.find((s) => s.kind === "parley-2node");
+  const steps = parley?.steps.map((s) => s.clients) ?? [];
+  const largest = steps[steps.length - 1] ?? 0;
+  const fanSteps = run.quick ? steps : steps.filter((n) => n === 1_000 || n === 5_000);
+  const out: Target[] = [];
+
+  const memP = stepAt(parley, largest)?.memory[0]?.rssPerConnection ?? Number.NaN;
+  const memB = stepAt(baseline, largest)?.memory[0]?.rssPerConnection ?? Number.NaN;
+  const memR = ratio(memP, memB);
+  out.push({
+    name: `Memory per connection (RSS) at ${int(largest)} clients`,
+    parley: `${kb(memP)} KB`,
+    baseline: `${kb(memB)} KB`,
+    ratio: x(memR),
+    limit: "≤ 1.2x",
+    met: Number.isFinite(memR) ? memR <= 1.2 : undefined,
+    bar: { label: `memory/conn @${int(largest)}`, ratio: memR, limit: 1.2, better: "lower" },
+  });
+  for (const n of fanSteps) {
+    const p = stepAt(parley, n)?.fanout.latency.p99 ?? Number.NaN;
+    const b = stepAt(baseline, n)?.fanout.latency.p99 ?? Number.NaN;
+    const r = ratio(p, b);
+    out.push({
+      name: `Fan-out receive p99 at ${int(n)} clients (10 rooms, 10 senders x ${run.setup.ratePerSender}/s)`,
+      parley: `${ms(p)} ms`,
+      baseline: `${ms(b)} ms`,
+      ratio: x(r),
+      limit: "≤ 1.5x",
+      met: Number.isFinite(r) ? r <= 1.5 : undefined,
+      bar: { label: `fan-out p99 @${int(n)}`, ratio: r, limit: 1.5, better: "lower" },
+    });
+  }
+  for (const n of twoNode?.steps.map((s) => s.clients) ?? []) {
+    if (!run.quick && n !== 1_000 && n !== 5_000) continue;
+    const p = stepAt(twoNode, n)?.fanout.latency.p99 ?? Number.NaN;
+    const b = stepAt(baseline, n)?.fanout.latency.p99 ?? Number.NaN;
+    const r = ratio(p, b);
+    out.push({
+      name: `Fan-out receive p99 at ${int(n)} clients, 2 nodes over Redis (vs 1 bare node)`,
+      parley: `${ms(p)} ms`,
+      baseline: `${ms(b)} ms`,
+      ratio: x(r),
+      limit: "≤ 2x",
+      met: Number.isFinite(r) ? r <= 2 : undefined,
+      bar: { label: `2-node fan-out p99 @${int(n)}`, ratio: r, limit: 2, better: "lower" },
+    });
+  }
+  if (!twoNode) {
+    out.push({ name: "Fan-out p99, 2 nodes over Redis", parley: "not run", baseline: "", ratio: "n/a", limit: "≤ 2x", met: undefined });
+  }
+  for (const tp of run.writePath?.throughput ?? []) {
+    const ok = tp.ackedPerSecond >= 3_000 * 0.99 && tp.ack.p99 < 50 && tp.unanswered === 0 && Object.keys(tp.ackErrors).length === 0;
+    out.push({
+      name: `Persisted messages/s per node at ${int(tp.offeredPerSecond)}/s offered, ack p99`,
+      parley: `${int(tp.ackedPerSecond)}/s, p99 ${ms(tp.ack.p99)} ms`,
+      baseline: "(no persistence)",
+      ratio: "",
+      limit: "≥ 3,000/s, p99 < 50 ms",
+      met: ok,
+    });
+  }
+  const replay = run.writePath?.replay;
+  if (replay) {
+    out.push({
+      name: `Replay of ${int(replay.missed)} missed messages (reconnect + room:sync), worst of ${replay.reconnectAndReplay.count}`,
+      parley: `${ms(replay.reconnectAndReplay.max)} ms (p50 ${ms(replay.reconnectAndReplay.p50)})`,
+      baseline: "(no history)",
+      ratio: "",
+      limit: "≤ 300 ms",
+      met: replay.complete && replay.reconnectAndReplay.max <= 300,
+    });
+  }
+  for (const n of steps) {
+    const p = stepAt(parley, n)?.connect.perSecond ?? Number.NaN;
+    const b = stepAt(baseline, n)?.connect.perSecond ?? Number.NaN;
+    const r = ratio(p, b);
+    const prev = steps[steps.indexOf(n) - 1];
+    out.push({
+      name: `Connect rate, ${prev ? `${int(prev)} → ${int(n)}` : `0 → ${int(n)}`} clients (auth + rooms loaded)`,
+      parley: `${int(p)}/s`,
+      baseline: `${int(b)}/s`,
+      ratio: x(r),
+      limit: "≥ 0.7x",
+      met: Number.isFinite(r) ? r >= 0.7 : undefined,
+      bar: { label: `connect rate @${int(n)}`, ratio: r, limit: 0.7, better: "higher" },
+    });
+  }
+  return out;
+}
+
+export function renderMarkdown(run: RunResult, plots: { memory: string; latency: string; ratios: string }): string {
+  const lines: string[] = [];
+  const date = run.startedAt.slice(0, 10);
+  const minutes = ((Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 60_000).toFixed(1);
+  lines.push(`# Parley benchmark, ${date}${run.quick ? " (quick)" : ""}`);
+  lines.push("");
+  lines.push(
+    `${run.machine.cores} cores, ${run.machine.memoryGiB} GiB, Node ${run.machine.node}; load average at start ${run.machine.loadAverageAtStart.map((l) => l.toFixed(2)).join(" / ")}. ` +
+      `Parley: ${run.setup.server === "full" ? "the production build (dist/server.mjs, with Next)" : "the realtime node (server/realtime-only.ts, bundled)"}, ` +
+      `${run.setup.database === "postgres" ? "PostgreSQL" : "embedded PGlite"}, ${run.setup.redis ? "Redis adapter and presence" : "in-memory adapter and presence"}. ` +
+      `Load generator, servers${run.setup.database === "postgres" ? ", PostgreSQL" : ""}${run.setup.redis ? " and Redis" : ""} share the machine. Run took ${minutes} min.`,
+  );
+  lines.push("");
+  lines.push(
+    "CPU columns are `server / load generator / whole machine`, in % of one core (the machine has " +
+      `${run.machine.cores * 100}%): a load generator or machine near its ceiling means the row measures the machine, not the server. ` +
+      "Numbers from a shared, busy machine are noisy: compare the ratios within one run, not absolute values across runs.",
+  );
+  lines.push("");
+  for (const note of run.notes) lines.push(`> ${note}`, "");
+
+  lines.push("## Targets", "");
+  lines.push("| target | Parley | bare Socket.IO | ratio | limit | result |", "|---|---|---|---|---|---|");
+  for (const t of targets(run)) {
+    lines.push(`| ${t.name} | ${t.parley} | ${t.baseline} | ${t.ratio} | ${t.limit} | ${t.met === undefined ? "n/a" : t.met ? "**met**" : "**missed**"} |`);
+  }
+  lines.push("");
+  lines.push(`![Parley / baseline ratios](${plots.ratios})`, "");
+
+  lines.push("## Connections and memory", "");
+  lines.push(
+    "Clients connect in steps (the previous step's clients stay connected); `connect` is the time to open this step's clients, " +
+      `${"at most"} a fixed number of handshakes in flight. Memory is read in the server after a full GC: ` +
+      "(RSS − RSS before any client) / clients, and the same for the V8 heap.",
+    "",
+  );
+  lines.push(
+    "| clients | server | connected now | connect (s) | conn/s | handshake p50 / p99 (ms) | failed | RSS (MB) | RSS / conn (KB) | heap / conn (KB) | presence events while connecting | CPU srv / gen / machine |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|",
+  );
+  for (const series of run.series) {
+    for (const s of series.steps) {
+      const mem = s.memory;
+      const rss = mem.map((m) => mb(m.after.rss)).join(" + ");
+      const perConn = mem.map((m) => kb(m.rssPerConnection)).join(" / ");
+      const heap = mem.map((m) => kb(m.heapPerConnection)).join(" / ");
+      lines.push(
+        `| ${int(s.clients)} | ${series.label} | ${int(s.connectedNow)} | ${s.connect.seconds.toFixed(2)} | ${int(s.connect.perSecond)} | ${ms(s.connect.latency.p50)} / ${ms(s.connect.latency.p99)} | ${s.connect.failed} | ${rss} | ${perConn} | ${heap} | ${series.kind === "baseline" ? "n/a" : int(s.settle.presenceEvents)} | ${cpu(s.connect.cpu)} |`,
+      );
+    }
+  }
+  lines.push("");
+  lines.push(`![memory per connection](${plots.memory})`, "");
+
+  lines.push("## Fan-out receive latency", "");
+  lines.push(
+    `From the sender's emit to each member's \`message:created\`, both in the load generator (one clock). ${run.setup.fanoutSeconds} s measured after ${run.setup.warmupSeconds} s of warm-up; ` +
+      `open-loop senders at ${run.setup.ratePerSender} msg/s each; bodies of ${run.setup.bodyLength} characters. Parley stores every message (and acks it) before it broadcasts; the baseline just relays.`,
+    "",
+  );
+  lines.push(
+    "| clients | scenario | server | msg/s | deliveries/s | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) | delivered | ack p99 (ms) | CPU srv / gen / machine |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|",
+  );
+  const rows: [number, string, string, StepResult["fanout"] | NonNullable<StepResult["bigRoom"]>][] = [];
+  for (const series of run.series) {
+    for (const s of series.steps) {
+      rows.push([s.clients, `${s.fanout.rooms} rooms of ~${int(s.fanout.membersPerRoom)}, ${s.fanout.senders} senders`, series.label, s.fanout]);
+      if (s.bigRoom) rows.push([s.clients, `1 room of ${int(s.bigRoom.members)}, ${s.bigRoom.senders} senders`, series.label, s.bigRoom]);
+    }
+  }
+  rows.sort((a, b) => a[0] - b[0] || a[1].localeCompare(b[1]));
+  for (const [clients, scenario, label, f] of rows) {
+    lines.push(
+      `| ${int(clients)} | ${scenario} | ${label} | ${int(f.offeredPerSecond)} | ${int(f.deliveriesPerSecond)} | ${ms(f.latency.p50)} | ${ms(f.latency.p95)} | ${ms(f.latency.p99)} | ${ms(f.latency.max)} | ${delivered(f.received, f.expected)} | ${ms(f.ack.p99)} | ${cpu(f.cpu)} |`,
+    );
+  }
+  lines.push("");
+  lines.push(`![fan-out latency](${plots.latency})`, "");
+
+  if (run.writePath) {
+    const wp = run.writePath;
+    lines.push("## Write path (Parley, one node)", "");
+    lines.push(
+      "Open-loop senders, each in a room whose other members are the other senders of that room; every message is committed " +
+        "(room seq, insert, read marker, in one transaction per group-committed batch) before its ack. Persisted/s counts acks (= commits) during the measured window.",
+      "",
+    );
+    lines.push(
+      "| offered msg/s | senders / rooms | persisted msg/s | ack p50 (ms) | ack p95 (ms) | ack p99 (ms) | ack max (ms) | errors | CPU srv / gen / machine |",
+      "|---|---|---|---|---|---|---|---|---|",
+    );
+    for (const tp of wp.throughput) {
+      const errors = Object.entries(tp.ackErrors).map(([k, v]) => `${k}: ${v}`).join(", ") || (tp.unanswered ? `${tp.unanswered} unanswered` : "0");
+      lines.push(
+        `| ${int(tp.offeredPerSecond)} | ${tp.senders} / ${tp.rooms} | ${int(tp.ackedPerSecond)} | ${ms(tp.ack.p50)} | ${ms(tp.ack.p95)} | ${ms(tp.ack.p99)} | ${ms(tp.ack.max)} | ${errors} | ${cpu(tp.cpu)} |`,
+      );
+    }
+    lines.push("");
+    const r = wp.replay;
+    lines.push(
+      `Replay: a client disconnects, ${int(r.missed)} messages are stored in its room, it reconnects and calls \`room:sync\` (pages of ${r.pageSize}) until \`hasMore\` is false.`,
+      "",
+    );
+    lines.push("| missed | runs | reconnect + replay p50 / max (ms) | room:sync only p50 / max (ms) | pages per replay | every message, in order |", "|---|---|---|---|---|---|");
+    lines.push(
+      `| ${int(r.missed)} | ${r.reconnectAndReplay.count} | ${ms(r.reconnectAndReplay.p50)} / ${ms(r.reconnectAndReplay.max)} | ${ms(r.syncOnly.p50)} / ${ms(r.syncOnly.max)} | ${(r.pages / Math.max(1, r.reconnectAndReplay.count)).toFixed(0)} | ${r.complete ? "yes" : "**no**"} |`,
+    );
+    lines.push("");
+  }
+
+  const parley = run.series.find((s) => s.kind === "parley");
+  if (parley?.steps.some((s) => s.presence)) {
+    lines.push("## Presence", "");
+    lines.push(
+      "`presence:changed` events delivered to the other connected clients when one more user (a member of one room) connects, " +
+        "and all presence events the load generator received while a step's clients connected (each new user is announced to its rooms).",
+      "",
+    );
+    lines.push("| clients | events per join | connected members of the joiner's room | presence events while connecting the step | per connected client |", "|---|---|---|---|---|");
+    for (const s of parley.steps) {
+      if (!s.presence) continue;
+      lines.push(
+        `| ${int(s.clients)} | ${int(s.presence.perJoin.p50)} | ${int(s.presence.roomMembersConnected)} | ${int(s.settle.presenceEvents)} | ${(s.settle.presenceEvents / Math.max(1, s.connectedNow)).toFixed(1)} |`,
+      );
+    }
+    lines.push("");
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+export function plotsFor(run: RunResult): { memory: string; latency: string; ratios: string } {
+  const memory: LineSeries[] = run.series.map((s) => ({
+    name: s.label,
+    color: COLORS[s.kind],
+    points: s.steps.map((st) => [st.clients, (st.memory.reduce((n, m) => n + m.rssPerConnection, 0) / st.memory.length) / 1024] as [number, number]),
+  }));
+  const latency: LineSeries[] = run.series.flatMap((s) => [
+    { name: `${s.label} p99`, color: COLORS[s.kind], points: s.steps.map((st) => [st.clients, st.fanout.latency.p99] as [number, number]) },
+    { name: `${s.label} p50`, color: COLORS[s.kind], dashed: true, points: s.steps.map((st) => [st.clients, st.fanout.latency.p50] as [number, number]) },
+  ]);
+  const bars = targets(run).flatMap((t) => (t.bar ? [t.bar] : []));
+  return {
+    memory: lineChart({ title: "Server memory per connection (RSS delta / clients)", xLabel: "connected clients", yLabel: "KB per connection", series: memory }),
+    latency: lineChart({
+      title: `Fan-out receive latency (10 rooms, 10 senders x ${run.setup.ratePerSender} msg/s)`,
+      xLabel: "connected clients",
+      yLabel: "ms",
+      series: latency,
+    }),
+    ratios: ratioChart({ title: "Parley vs bare Socket.IO, same run (ratio)", bars }),
+  };
+}
+
+/** Writes <date>.md, latest.md, the SVGs (dated and latest-*) and the raw JSON. */
+export function writeReport(run: RunResult, outDir: string): { markdown: string; files: string[] } {
+  mkdirSync(path.join(outDir, "raw"), { recursive: true });
+  const stamp = run.startedAt.replace(/[:.]/g, "-");
+  const date = run.startedAt.slice(0, 10);
+  const files: string[] = [];
+  const rawFile = path.join(outDir, "raw", `${stamp}.json`);
+  writeFileSync(rawFile, `${JSON.stringify(run, null, 2)}\n`);
+  files.push(rawFile);
+  const svgs = plotsFor(run);
+  const names = { memory: `${date}-memory.svg`, latency: `${date}-latency.svg`, ratios: `${date}-ratios.svg` };
+  for (const key of ["memory", "latency", "ratios"] as const) {
+    const file = path.join(outDir, names[key]);
+    writeFileSync(file, svgs[key]);
+    copyFileSync(file, path.join(outDir, `latest-${key}.svg`));
+    files.push(file);
+  }
+  const markdown = renderMarkdown(run, names);
+  const mdFile = path.join(outDir, `${date}.md`);
+  writeFileSync(mdFile, markdown);
+  writeFileSync(
+    path.join(outDir, "latest.md"),
+    renderMarkdown(run, { memory: "latest-memory.svg", latency: "latest-latency.svg", ratios: "latest-ratios.svg" }),
+  );
+  files.push(mdFile, path.join(outDir, "latest.md"));
+  return { markdown, files };
+}
+
+// Re-render a raw result: npx tsx bench/report.ts bench/results/raw/<stamp>.json [--out dir]
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
+  const { positionals, values } = parseArgs({ allowPositionals: true, options: { out: { type: "string" } } });
+  const file = positionals[0];
+  if (!file) {
+    console.error("usage: tsx bench/report.ts <raw.json> [--out dir]");
+    process.exit(1);
+  }
+  const run = JSON.parse(readFileSync(file, "utf8")) as RunResult;
+  const { markdown } = writeReport(run, values.out ?? path.resolve(path.dirname(file), ".."));
+  console.log(markdown);
+}

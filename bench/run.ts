@@ -1,0 +1,504 @@
+// npm run bench: Parley against a bare Socket.IO server, same machine, same run,
+// same load from a separate load-generator process. See README "Benchmark".
+//   npm run bench                       1,000 / 5,000 / 10,000 clients (a few minutes)
+//   npm run bench -- --quick            200 / 500 clients, short phases (CI; well under a minute)
+//   npm run bench -- --clients 2000,4000 --seconds 5 --server full
+// PostgreSQL and Redis when BENCH_DATABASE_URL / BENCH_REDIS_URL (or TEST_DATABASE_URL /
+// TEST_REDIS_URL) are set (a throwaway database and key prefix, removed afterwards);
+// embedded PGlite (in .tmp/bench/) otherwise. Writes bench/results/<date>.md, latest.md
+// and SVG plots (--quick: under bench/results/raw/), plus raw JSON in bench/results/raw/.
+import { randomBytes } from "node:crypto";
+import { mkdirSync, rmSync } from "node:fs";
+import { cpus, loadavg, totalmem } from "node:os";
+import path from "node:path";
+import { execSync } from "node:child_process";
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { Redis } from "ioredis";
+import { hashPassword } from "../server/domain/passwords";
+import { openMigratedDatabase, type Database } from "../server/store/db/database";
+import { freePort } from "../tests/support/ports";
+import { cpuWindow } from "./lib/proc";
+import { buildEntries, ROOT, startLoadGenerator, startServer, type LoadGenerator, type ServerProcess } from "./lib/processes";
+import type { ClientSpec, Sender, ServerKind } from "./lib/protocol";
+import type { Cpu, RunResult, Series, SeriesKind, StepResult, WritePathResult } from "./lib/results";
+import { createRooms, createUsers, newTag } from "./lib/seed";
+import { writeReport } from "./report";
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    clients: { type: "string" },
+    rooms: { type: "string", default: "10" },
+    rate: { type: "string", default: "5" },
+    seconds: { type: "string" },
+    warmup: { type: "string" },
+    "big-room": { type: "string", default: "1000" },
+    "tp-rate": { type: "string", default: "3000" },
+    "tp-rooms": { type: "string", default: "10" },
+    "tp-senders": { type: "string", default: "20" },
+    "tp-seconds": { type: "string" },
+    concurrency: { type: "string", default: "200" },
+    server: { type: "string", default: "realtime" },
+    "two-node": { type: "boolean", default: true },
+    "no-two-node": { type: "boolean", default: false },
+    "skip-baseline": { type: "boolean", default: false },
+    "body-length": { type: "string", default: "64" },
+    out: { type: "string" },
+    /** Write a V8 CPU profile of every Parley server process to bench/results/raw/profiles/ (see bench/profile-summary.ts). */
+    "cpu-prof": { type: "boolean", default: false },
+    /** Only these series (comma-separated: baseline, parley, parley-2node). */
+    only: { type: "string" },
+  },
+});
+
+const QUICK = values.quick === true;
+const STEPS = (values.clients ?? (QUICK ? "200,500" : "1000,5000,10000")).split(",").map(Number).sort((a, b) => a - b);
+const ROOMS = Number(values.rooms);
+const RATE = Number(values.rate);
+const FAN_SECONDS = Number(values.seconds ?? (QUICK ? 2 : 10));
+const WARMUP = Number(values.warmup ?? (QUICK ? 0.5 : 2));
+const BIG_ROOM = Math.min(Number(values["big-room"]), STEPS[STEPS.length - 1]!);
+const SENDERS_BIG = 10;
+const TP_RATE = Number(values["tp-rate"]);
+const TP_ROOMS = Number(values["tp-rooms"]);
+const TP_SENDERS = Number(values["tp-senders"]);
+const TP_SECONDS = Number(values["tp-seconds"] ?? (QUICK ? 3 : 10));
+const CONCURRENCY = Number(values.concurrency);
+const SERVER = values.server === "full" ? "full" : "realtime";
+const BODY_LENGTH = Number(values["body-length"]);
+const REPLAY_MISSED = 1000;
+const REPLAY_REPEATS = QUICK ? 2 : 5;
+const PRESENCE_JOINERS = STEPS.length;
+const PROFILE_DIR = path.join(ROOT, "bench", "results", "raw", "profiles");
+const ONLY = values.only ? new Set(values.only.split(",")) : undefined;
+const wants = (series: SeriesKind) => !ONLY || ONLY.has(series);
+
+const databaseUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+const redisUrl = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL;
+const TWO_NODE = values["two-node"] && !values["no-two-node"] && Boolean(databaseUrl && redisUrl);
+
+const log = (message: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------- layout
+
+interface Layout {
+  clients: ClientSpec[];
+  fanRooms: string[];
+  bigRoom: string;
+  joiners: ClientSpec[];
+  tpClients: ClientSpec[];
+  tpSenders: { spec: ClientSpec; roomId: string }[];
+  replayClients: ClientSpec[];
+  replayRoom: string;
+}
+
+async function seed(db: Database, tag: string): Promise<Layout> {
+  const prisma = db.prisma;
+  const passwordHash = await hashPassword("bench password, not secret");
+  const maxClients = STEPS[STEPS.length - 1]!;
+  const users = await createUsers(prisma, { count: maxClients, tag, prefix: "b", passwordHash });
+  const joinerUsers = await createUsers(prisma, { count: PRESENCE_JOINERS, tag, prefix: "pj", passwordHash });
+  const tpUsers = await createUsers(prisma, { count: TP_SENDERS, tag, prefix: "tp", passwordHash });
+  const replayUsers = await createUsers(prisma, { count: 2, tag, prefix: "rp", passwordHash });
+  const roomId = (name: string) => `r${tag}${name}`;
+  const fanRooms = Array.from({ length: ROOMS }, (_, r) => roomId(`fan${r}`));
+  const bigRoom = roomId("big");
+  const tpRooms = Array.from({ length: TP_ROOMS }, (_, r) => roomId(`tp${r}`));
+  const replayRoom = roomId("replay");
+  const owner = users[0]!.id;
+  await createRooms(prisma, [
+    ...fanRooms.map((id, r) => ({
+      id,
+      name: `bench-${tag}-fan-${r}`,
+      createdById: owner,
+      members: [
+        ...users.filter((_, i) => i % ROOMS === r).map((u) => u.id),
+        ...(r === 0 ? joinerUsers.map((u) => u.id) : []),
+      ],
+    })),
+    { id: bigRoom, name: `bench-${tag}-big`, createdById: owner, members: users.slice(0, BIG_ROOM).map((u) => u.id) },
+    ...tpRooms.map((id, r) => ({
+      id,
+      name: `bench-${tag}-tp-${r}`,
+      createdById: owner,
+      members: tpUsers.filter((_, i) => i % TP_ROOMS === r).map((u) => u.id),
+    })),
+    { id: replayRoom, name: `bench-${tag}-replay`, createdById: owner, members: replayUsers.map((u) => u.id) },
+  ]);
+  const clients = users.map((u, i) => ({
+    userId: u.id,
+    name: u.name,
+    rooms: [fanRooms[i % ROOMS]!, ...(i < BIG_ROOM ? [bigRoom] : [])],
+  }));
+  const tpClients = tpUsers.map((u, i) => ({ userId: u.id, name: u.name, rooms: [tpRooms[i % TP_ROOMS]!] }));
+  return {
+    clients,
+    fanRooms,
+    bigRoom,
+    joiners: joinerUsers.map((u) => ({ userId: u.id, name: u.name, rooms: [fanRooms[0]!] })),
+    tpClients,
+    tpSenders: tpClients.map((spec) => ({ spec, roomId: spec.rooms[0]! })),
+    replayClients: replayUsers.map((u) => ({ userId: u.id, name: u.name, rooms: [replayRoom] })),
+    replayRoom,
+  };
+}
+
+// ---------------------------------------------------------------- environment
+
+interface Environment {
+  kind: "postgres" | "pglite";
+  /** For Parley processes. */
+  serverEnv: Record<string, string | undefined>;
+  layout: Layout;
+  cleanup(): Promise<void>;
+}
+
+async function prepare(tag: string): Promise<Environment> {
+  const authSecret = randomBytes(32).toString("base64url");
+  const base: Record<string, string | undefined> = {
+    ...process.env,
+    NODE_ENV: "production",
+    HOST: "127.0.0.1",
+    PORT: "0",
+    AUTH_SECRET: authSecret,
+    LOG_LEVEL: "warn",
+    // Long enough that no token expires mid-run (the expiry timer would close the socket).
+    SOCKET_TOKEN_TTL_SECONDS: "86400",
+    SHUTDOWN_GRACE_SECONDS: "20",
+    // The limiter still runs on every send (its cost is part of the write path), but the
+    // bench's senders (up to 150 msg/s each in the write-path phase) must not hit it.
+    RATE_LIMIT_MESSAGES_PER_10S: "100000000",
+    NEXT_TELEMETRY_DISABLED: "1",
+    REDIS_URL: undefined,
+    DATABASE_URL: undefined,
+  };
+  const cleanups: (() => Promise<void>)[] = [];
+  let layout: Layout;
+  let kind: Environment["kind"];
+  if (databaseUrl) {
+    kind = "postgres";
+    const name = `parley_bench_${tag}`;
+    const admin = new pg.Client({ connectionString: databaseUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const url = new URL(databaseUrl);
+    url.pathname = `/${name}`;
+    base.DATABASE_URL = url.toString();
+    cleanups.push(async () => {
+      const c = new pg.Client({ connectionString: databaseUrl });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    });
+    const db = await openMigratedDatabase({ kind: "postgres", url: url.toString(), poolSize: 4 });
+    layout = await seed(db, tag);
+    await db.close();
+  } else {
+    kind = "pglite";
+    // One process per PGlite data directory: seed it here, close it, then hand it to the server.
+    const dataDir = path.join(ROOT, ".tmp", "bench", `data-${tag}`);
+    mkdirSync(dataDir, { recursive: true });
+    base.DATA_DIR = dataDir;
+    cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+    const db = await openMigratedDatabase({ kind: "pglite", dataDir: path.join(dataDir, "pglite") });
+    layout = await seed(db, tag);
+    await db.close();
+  }
+  if (redisUrl) {
+    base.REDIS_URL = redisUrl;
+    base.REDIS_PREFIX = `parley-bench-${tag}`;
+    cleanups.push(async () => {
+      const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+      await redis.connect();
+      let cursor = "0";
+      do {
+        const [next, keys] = await redis.scan(cursor, "MATCH", `parley-bench-${tag}*`, "COUNT", 1000);
+        cursor = next;
+        if (keys.length > 0) await redis.del(...keys);
+      } while (cursor !== "0");
+      redis.disconnect();
+    });
+  }
+  return {
+    kind,
+    serverEnv: base,
+    layout,
+    async cleanup() {
+      for (const c of cleanups.reverse()) await c().catch((err: unknown) => log(`cleanup failed: ${String(err)}`));
+    },
+  };
+}
+
+// ---------------------------------------------------------------- phases
+
+function cpuOf(servers: ServerProcess[], lg: LoadGenerator) {
+  const end = cpuWindow([...servers.map((s) => s.pid), lg.pid]);
+  return (): Cpu => {
+    const w = end();
+    return {
+      server: servers.reduce((n, s) => n + (w.byPid.get(s.pid) ?? Number.NaN), 0),
+      loadgen: w.byPid.get(lg.pid) ?? Number.NaN,
+      machine: w.machine,
+    };
+  };
+}
+
+async function settle(lg: LoadGenerator, kind: ServerKind): Promise<{ seconds: number; presenceEvents: number }> {
+  const started = Date.now();
+  await sleep(kind === "parley" ? 1_000 : 300);
+  // Parley announces each new connection to the user's rooms: wait for that storm to end.
+  for (;;) {
+    const c = await lg.request({ type: "counters", reset: false });
+    if (c.lastEventAgoMs > 1_000 || Date.now() - started > 180_000) break;
+    await sleep(250);
+  }
+  const c = await lg.request({ type: "counters", reset: true });
+  return { seconds: (Date.now() - started) / 1000, presenceEvents: c.presenceEvents };
+}
+
+async function runSeries(
+  seriesKind: SeriesKind,
+  env: Environment,
+  entries: Awaited<ReturnType<typeof buildEntries>>,
+  lg: LoadGenerator,
+  steps: number[],
+  options: { nodes: number; writePath: boolean },
+): Promise<{ series: Series; writePath?: WritePathResult }> {
+  const kind: ServerKind = seriesKind === "baseline" ? "baseline" : "parley";
+  const label = seriesKind === "baseline" ? "bare Socket.IO" : seriesKind === "parley" ? "Parley" : "Parley, 2 nodes + Redis";
+  const servers: ServerProcess[] = [];
+  const { layout } = env;
+  try {
+    for (let n = 0; n < options.nodes; n++) {
+      const fixedPort = SERVER === "full" && kind === "parley" ? await freePort() : undefined;
+      servers.push(
+        await startServer({
+          label: `${label}${options.nodes > 1 ? ` #${n + 1}` : ""}`,
+          entry: kind === "baseline" ? entries.baseline : SERVER === "full" ? path.join(ROOT, "dist/server.mjs") : entries.parley,
+          probe: entries.probe,
+          port: fixedPort,
+          nodeArgs: values["cpu-prof"] && kind === "parley" ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : [],
+          env:
+            kind === "baseline"
+              ? { ...process.env, PORT: "0", HOST: "127.0.0.1" }
+              : { ...env.serverEnv, NODE_ID: `bench-${n + 1}`, ...(fixedPort ? { PORT: String(fixedPort) } : {}) },
+        }),
+      );
+    }
+    const urls = servers.map((s) => s.url);
+    log(`${label}: ${servers.map((s) => `pid ${s.pid} at ${s.url}`).join(", ")}`);
+    const target = (i: number) => (options.nodes > 1 ? i % options.nodes : 0);
+
+    // Warm-up: a few connections and messages so JIT and pools are warm, then let it settle.
+    const warm = layout.clients.slice(0, Math.min(50, steps[0]!)).map((c, i) => ({ ...c, target: target(i) }));
+    await lg.request({ type: "connect", kind, urls, clients: warm, concurrency: 50 });
+    await lg.request({ type: "disconnect" });
+    await sleep(kind === "parley" ? 4_500 : 500);
+    await lg.request({ type: "counters", reset: true });
+    const before = await Promise.all(servers.map((s) => s.memory()));
+
+    const result: StepResult[] = [];
+    let connected = 0;
+    for (const clients of steps) {
+      const batch = layout.clients.slice(connected, clients).map((c, k) => ({ ...c, target: target(connected + k) }));
+      log(`${label}: connecting ${batch.length} clients (to ${clients})`);
+      const cpuConnect = cpuOf(servers, lg);
+      const connect = await lg.request({ type: "connect", kind, urls, clients: batch, concurrency: CONCURRENCY });
+      const connectCpu = cpuConnect();
+      connected = clients;
+      if (connect.failed > 0) log(`${label}: ${connect.failed} connections failed: ${connect.errors.join("; ")}`);
+      const settled = await settle(lg, kind);
+      const after = await Promise.all(servers.map((s) => s.memory()));
+      const memory = servers.map((_, n) => {
+        const onNode = options.nodes > 1 ? Math.ceil(clients / options.nodes) : clients;
+        return {
+          before: before[n]!,
+          after: after[n]!,
+          rssPerConnection: (after[n]!.rss - before[n]!.rss) / onNode,
+          heapPerConnection: (after[n]!.heapUsed - before[n]!.heapUsed) / onNode,
+        };
+      });
+      log(
+        `${label} @${clients}: ${connect.perSecond.toFixed(0)} conn/s, ${(memory[0]!.rssPerConnection / 1024).toFixed(1)} KB/conn RSS, settle ${settled.seconds.toFixed(1)} s (${settled.presenceEvents} presence events)`,
+      );
+
+      // Fan-out: 10 rooms, one sender each (a member of that room), RATE msg/s each.
+      const fanSenders: Sender[] = layout.fanRooms.map((roomId, r) => ({ client: r, roomId }));
+      const cpuFan = cpuOf(servers, lg);
+      const fan = await lg.request({
+        type: "fanout",
+        senders: fanSenders,
+        ratePerSender: RATE,
+        warmupSeconds: WARMUP,
+        seconds: FAN_SECONDS,
+        bodyLength: BODY_LENGTH,
+      });
+      const fanout = { ...fan, cpu: cpuFan(), rooms: ROOMS, senders: fanSenders.length, membersPerRoom: Math.round(clients / ROOMS) };
+      log(`${label} @${clients}: fan-out p50 ${fan.latency.p50.toFixed(1)} p99 ${fan.latency.p99.toFixed(1)} ms, ${fan.received}/${fan.expected} delivered`);
+
+      let bigRoom: StepResult["bigRoom"];
+      if (clients >= BIG_ROOM && options.nodes === 1) {
+        const senders: Sender[] = Array.from({ length: SENDERS_BIG }, (_, i) => ({ client: i, roomId: layout.bigRoom }));
+        const cpuBig = cpuOf(servers, lg);
+        const big = await lg.request({
+          type: "fanout",
+          senders,
+          ratePerSender: RATE,
+          warmupSeconds: WARMUP,
+          seconds: FAN_SECONDS,
+          bodyLength: BODY_LENGTH,
+        });
+        bigRoom = { ...big, cpu: cpuBig(), members: BIG_ROOM, senders: SENDERS_BIG };
+        log(`${label} @${clients}: ${BIG_ROOM}-member room p50 ${big.latency.p50.toFixed(1)} p99 ${big.latency.p99.toFixed(1)} ms`);
+      }
+
+      let presence: StepResult["presence"];
+      if (kind === "parley" && options.nodes === 1) {
+        await lg.request({ type: "counters", reset: true });
+        presence = await lg.request({
+          type: "presence",
+          kind,
+          urls,
+          joiners: layout.joiners.slice(result.length, result.length + 1),
+          windowMs: 1_500,
+        });
+      }
+      result.push({ clients, connectedNow: batch.length, connect: { ...connect, cpu: connectCpu }, settle: settled, memory, fanout, bigRoom, presence });
+    }
+
+    let writePath: WritePathResult | undefined;
+    if (options.writePath) writePath = await runWritePath(layout, lg, servers, urls);
+    return { series: { kind: seriesKind, label, steps: result }, writePath };
+  } finally {
+    await lg.request({ type: "disconnect" }).catch(() => undefined);
+    await Promise.all(servers.map((s) => s.stop()));
+  }
+}
+
+async function runWritePath(layout: Layout, lg: LoadGenerator, servers: ServerProcess[], urls: string[]): Promise<WritePathResult> {
+  // Senders in their own rooms (members: the senders only), so this measures the write path, not fan-out.
+  const extraClients = [...layout.tpClients, ...layout.replayClients];
+  const { firstIndex: offset, failed } = await lg.request({ type: "connect", kind: "parley", urls, clients: extraClients, concurrency: 50 });
+  if (failed > 0) throw new Error(`${failed} write-path clients could not connect`);
+  const senders: Sender[] = layout.tpSenders.map((s, i) => ({ client: offset + i, roomId: s.roomId }));
+  const throughput: WritePathResult["throughput"] = [];
+  const rates = [TP_RATE];
+  for (const rate of rates) {
+    log(`Parley: write path, ${rate} msg/s offered for ${TP_SECONDS} s over ${senders.length} senders in ${TP_ROOMS} rooms`);
+    const cpu = cpuOf(servers, lg);
+    const tp = await lg.request({
+      type: "throughput",
+      senders,
+      ratePerSender: rate / senders.length,
+      warmupSeconds: QUICK ? 1 : 2,
+      seconds: TP_SECONDS,
+      bodyLength: BODY_LENGTH,
+    });
+    throughput.push({ ...tp, cpu: cpu(), rooms: TP_ROOMS, senders: senders.length });
+    log(`Parley: ${tp.ackedPerSecond.toFixed(0)} msg/s persisted, ack p50 ${tp.ack.p50.toFixed(1)} p99 ${tp.ack.p99.toFixed(1)} ms`);
+  }
+  log(`Parley: replay of ${REPLAY_MISSED} missed messages, ${REPLAY_REPEATS} times`);
+  const writer = offset + layout.tpClients.length;
+  const replay = await lg.request({
+    type: "replay",
+    writer,
+    reader: writer + 1,
+    roomId: layout.replayRoom,
+    missed: REPLAY_MISSED,
+    repeats: REPLAY_REPEATS,
+    pageSize: 500,
+  });
+  log(`Parley: replay p50 ${replay.reconnectAndReplay.p50.toFixed(0)} ms, max ${replay.reconnectAndReplay.max.toFixed(0)} ms (complete: ${replay.complete})`);
+  return { throughput, replay: { ...replay, missed: REPLAY_MISSED, pageSize: 500 } };
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const tag = newTag();
+  const notes: string[] = [];
+  const openFiles = (() => {
+    try {
+      return execSync("sh -c 'ulimit -n'").toString().trim();
+    } catch {
+      return "?";
+    }
+  })();
+  if (Number(openFiles) < STEPS[STEPS.length - 1]! + 500) {
+    notes.push(`The open-files limit (${openFiles}) is close to the largest client count; raise it (ulimit -n) for bigger runs.`);
+  }
+  log(`steps ${STEPS.join(", ")}; database ${databaseUrl ? "PostgreSQL" : "PGlite"}; Redis ${redisUrl ? "yes" : "no"}; server ${SERVER}`);
+  const entries = await buildEntries();
+  const env = await prepare(tag);
+  log(`seeded ${env.layout.clients.length} users, ${env.layout.fanRooms.length} fan-out rooms, a ${BIG_ROOM}-member room`);
+  const lg = startLoadGenerator(entries.loadGenerator, { ...process.env, BENCH_AUTH_SECRET: env.serverEnv.AUTH_SECRET });
+  const series: Series[] = [];
+  let writePath: WritePathResult | undefined;
+  const stopAll = async () => {
+    await lg.stop();
+    await env.cleanup();
+  };
+  process.once("SIGINT", () => {
+    void stopAll().then(() => process.exit(130));
+  });
+  try {
+    if (!values["skip-baseline"] && wants("baseline")) {
+      series.push((await runSeries("baseline", env, entries, lg, STEPS, { nodes: 1, writePath: false })).series);
+    }
+    if (wants("parley")) {
+      const parley = await runSeries("parley", env, entries, lg, STEPS, { nodes: 1, writePath: true });
+      series.push(parley.series);
+      writePath = parley.writePath;
+    }
+    if (TWO_NODE && wants("parley-2node")) {
+      const twoNodeSteps = STEPS.filter((n) => n <= 5_000);
+      if (twoNodeSteps.length > 0) {
+        series.push((await runSeries("parley-2node", env, entries, lg, twoNodeSteps, { nodes: 2, writePath: false })).series);
+      }
+    } else {
+      notes.push("Two nodes over Redis: not run (needs BENCH_DATABASE_URL/TEST_DATABASE_URL and BENCH_REDIS_URL/TEST_REDIS_URL).");
+    }
+  } finally {
+    await stopAll();
+  }
+  const result: RunResult = {
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    quick: QUICK,
+    machine: {
+      cores: cpus().length,
+      loadAverageAtStart: loadavg(),
+      node: process.version,
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+    },
+    setup: {
+      server: SERVER,
+      database: env.kind,
+      redis: Boolean(redisUrl),
+      openFilesLimit: openFiles,
+      fanoutSeconds: FAN_SECONDS,
+      warmupSeconds: WARMUP,
+      ratePerSender: RATE,
+      bodyLength: BODY_LENGTH,
+    },
+    series,
+    writePath,
+    notes,
+  };
+  const outDir = values.out ? path.resolve(values.out) : path.join(ROOT, "bench", "results", ...(QUICK ? ["raw", "quick"] : []));
+  const written = writeReport(result, outDir);
+  console.log(`\n${written.markdown}`);
+  log(`wrote ${written.files.map((f) => path.relative(ROOT, f)).join(", ")}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
