@@ -46,3 +46,17 @@ test("a wrong password is refused with a readable message", async ({ browser }) 
   await expect(page.getByText("Wrong email or password")).toBeVisible();
   await context.close();
 });
+
+test("signing up with a taken email explains why", async ({ browser }) => {
+  const dana = await ChatApp.signUp(browser, uniqueName("Dana"));
+  await dana.close();
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto("/sign-up");
+  await page.getByLabel("Name").fill("Another Dana");
+  await page.getByLabel("Email").fill(`${dana.name.toLowerCase()}@example.test`);
+  await page.getByLabel("Password").fill("correct horse battery");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByText("An account with this email already exists")).toBeVisible();
+  await context.close();
+});

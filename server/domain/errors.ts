@@ -1,4 +1,4 @@
-import type { ErrorCode } from "../../lib/contract";
+import { ERROR_CODES, type ErrorCode } from "../../lib/contract";
 import type { RateLimiter } from "./ports";
 
 /**
@@ -13,6 +13,16 @@ export class AppError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * `instanceof AppError` fails across module copies (Next's route handlers load
+ * their own copy of this file), so check the shape instead.
+ */
+export function isAppError(err: unknown): err is AppError {
+  if (!(err instanceof Error) || err.name !== "AppError") return false;
+  const code: unknown = (err as Error & { code?: unknown }).code;
+  return typeof code === "string" && (ERROR_CODES as readonly string[]).includes(code);
 }
 
 export const notFound = (what: string) => new AppError("not_found", `${what} not found`);

@@ -1,6 +1,6 @@
 import "server-only";
 import type { ErrorCode } from "../../lib/contract";
-import { AppError } from "../domain/errors";
+import { AppError, isAppError } from "../domain/errors";
 import { getAppContext } from "../registry";
 
 const STATUS: Record<ErrorCode, number> = {
@@ -27,7 +27,7 @@ export async function handleRoute(run: () => Promise<Response>): Promise<Respons
   try {
     return await run();
   } catch (err) {
-    if (err instanceof AppError) return errorResponse(err.code, err.message);
+    if (isAppError(err)) return errorResponse(err.code, err.message);
     getAppContext().logger.error({ err }, "route handler failed");
     return errorResponse("internal", "Something went wrong on our side");
   }

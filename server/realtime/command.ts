@@ -5,7 +5,7 @@
 // client sends can crash the process.
 import type { z } from "zod";
 import { schemas, type AckResult, type CommandName, type CommandPayload } from "../../lib/contract";
-import { AppError } from "../domain/errors";
+import { isAppError } from "../domain/errors";
 import type { Logger } from "../logger";
 import type { Metrics } from "../observability/metrics";
 import type { ParleySocket } from "./types";
@@ -54,7 +54,7 @@ export function command<E extends CommandName, T>(
       const data = await run(parsed.data as CommandPayload<E>);
       reply({ ok: true, data });
     } catch (err) {
-      if (err instanceof AppError) {
+      if (isAppError(err)) {
         reply({ ok: false, error: { code: err.code, message: err.message } });
         return;
       }
@@ -78,7 +78,7 @@ export function signal<E extends CommandName>(
     Promise.resolve()
       .then(() => run(parsed.data as CommandPayload<E>))
       .catch((err: unknown) => {
-        if (!(err instanceof AppError)) ctx.logger.error({ err, event, socketId: socket.id }, "signal failed");
+        if (!isAppError(err)) ctx.logger.error({ err, event, socketId: socket.id }, "signal failed");
       });
   });
 }

@@ -35,7 +35,8 @@ export function registerRoomHandlers(
     const { memberCount } = await rooms.leave(actor(), roomId);
     io.in(channels.user(actor().id)).socketsLeave(channels.room(roomId));
     const user = { id: actor().id, name: actor().name };
-    io.to(channels.room(roomId)).emit("room:member-left", { roomId, user, memberCount });
+    // The room's members, and the leaver's own other tabs (no longer in the room).
+    io.to(channels.room(roomId)).to(channels.user(actor().id)).emit("room:member-left", { roomId, user, memberCount });
     return {};
   });
 

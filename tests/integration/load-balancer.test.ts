@@ -1,13 +1,12 @@
 // Sticky sessions through the real load balancer (HAProxy with deploy/haproxy.cfg).
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { io as connect } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatMessage, RoomSummary } from "../../lib/contract";
 import { startHaproxy, type LoadBalancer } from "../../scripts/lib/haproxy";
-import { createSocketTokens } from "../../server/domain/socket-tokens";
 import { createTestDatabase, postgresUrl, type TestDatabase } from "../support/databases";
-import { startNode, TEST_AUTH_SECRET, type NodeProcess } from "../support/node-process";
+import { socketFor } from "../support/clients";
+import { startNode, type NodeProcess } from "../support/node-process";
 import { freePort } from "../support/ports";
 import { redisUrl } from "../support/redis";
 import { collect, ok, until, waitForConnect, type ClientSocket } from "../support/test-server";
@@ -21,7 +20,6 @@ describe.runIf(enabled)("through HAProxy with sticky sessions", () => {
   const nodes: NodeProcess[] = [];
   let lb: LoadBalancer;
   const sockets: ClientSocket[] = [];
-  const tokens = createSocketTokens({ secret: TEST_AUTH_SECRET, ttlSeconds: 600 });
 
   beforeAll(async () => {
     database = await createTestDatabase("postgres");
@@ -45,16 +43,8 @@ describe.runIf(enabled)("through HAProxy with sticky sessions", () => {
     const room = await database.db.prisma.room.create({
       data: { name: `lp-${randomUUID().slice(0, 6)}`, createdById: people[0]!.id, memberships: { create: people.map((p) => ({ userId: p.id })) } },
     });
-    const clients: ClientSocket[] = people.map((p) =>
-      connect(lb.url, {
-        forceNew: true,
-        autoConnect: false,
-        reconnection: false,
-        transports: ["polling"], // no WebSocket: every packet is a separate HTTP request
-        withCredentials: true, // keep HAProxy's stickiness cookie (Node has a cookie jar for this)
-        auth: (cb) => void tokens.issue({ id: p.id, name: p.name, role: "USER" }).then(({ token }) => cb({ token })),
-      }),
-    );
+    // No WebSocket: every packet is a separate HTTP request; keep HAProxy's stickiness cookie.
+    const clients = people.map((p) => socketFor(lb.url, p, { transports: ["polling"], withCredentials: true }));
     sockets.push(...clients);
     await Promise.all(clients.map(waitForConnect));
     const inboxes = clients.map((c) => collect<ChatMessage>(c, "message:created"));
@@ -72,14 +62,8 @@ describe.runIf(enabled)("through HAProxy with sticky sessions", () => {
 
   it("(control) fails without the stickiness cookie: polls land on nodes that do not know the session", async () => {
     const p = await user("unsticky");
-    const socket = connect(lb.url, {
-      forceNew: true,
-      autoConnect: false,
-      reconnection: false,
-      transports: ["polling"],
-      withCredentials: false, // no cookie jar: HAProxy round-robins every request
-      auth: (cb) => void tokens.issue({ id: p.id, name: p.name, role: "USER" }).then(({ token }) => cb({ token })),
-    });
+    // No cookie jar: HAProxy round-robins every request.
+    const socket = socketFor(lb.url, p, { transports: ["polling"], withCredentials: false });
     sockets.push(socket);
     const outcome = await new Promise<string>((resolve) => {
       socket.once("connect_error", () => resolve("connect_error"));
@@ -102,13 +86,7 @@ describe.runIf(enabled)("through HAProxy with sticky sessions", () => {
 
   it("routes a room:list call via WebSocket through the balancer", async () => {
     const p = await user("ws");
-    const socket = connect(lb.url, {
-      forceNew: true,
-      autoConnect: false,
-      reconnection: false,
-      transports: ["websocket"],
-      auth: (cb) => void tokens.issue({ id: p.id, name: p.name, role: "USER" }).then(({ token }) => cb({ token })),
-    });
+    const socket = socketFor(lb.url, p);
     sockets.push(socket);
     await waitForConnect(socket);
     expect((await ok<{ rooms: RoomSummary[] }>(socket, "room:list", {})).rooms).toBeInstanceOf(Array);

@@ -11,6 +11,8 @@ export interface ClientOptions {
   /** Reconnect automatically (default false: tests drive reconnects). */
   reconnection?: boolean;
   transports?: ("websocket" | "polling")[];
+  /** Keep cookies (a load balancer's stickiness cookie); Node's client has a cookie jar for this. */
+  withCredentials?: boolean;
 }
 
 /** A socket for `user` against `url` (a function, so it can follow a node that moved). */
@@ -24,6 +26,7 @@ export function socketFor(
     forceNew: true,
     autoConnect: false,
     transports: options.transports ?? ["websocket"],
+    withCredentials: options.withCredentials ?? false,
     reconnection: options.reconnection ?? false,
     reconnectionDelay: 100,
     reconnectionDelayMax: 1_000,
