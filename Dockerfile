@@ -10,7 +10,9 @@ ENV NEXT_TELEMETRY_DISABLED=1
 COPY package.json package-lock.json prisma.config.ts ./
 COPY prisma ./prisma
 # postinstall runs `prisma generate` (the schema engine is stubbed: no download).
-RUN npm ci --no-audit --no-fund
+# `npm install`, not `npm ci`: a lockfile written on one platform can lack another
+# platform's optional native binaries (swc, lightningcss, argon2), which npm ci refuses.
+RUN npm install --no-audit --no-fund
 
 # --- build: next build + bundle the server ---
 FROM deps AS build
@@ -23,13 +25,14 @@ WORKDIR /app
 ENV NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 PORT=3000 HOST=0.0.0.0
 COPY package.json package-lock.json ./
 # The Prisma client is bundled into dist/server.mjs; no generate step needed here.
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+RUN npm install --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/.next ./.next
 COPY --from=build /app/dist ./dist
-COPY --from=build /app/public ./public
 COPY --from=build /app/next.config.ts ./
 # Migrations are applied at start (idempotent, serialised by an advisory lock).
 COPY --from=build /app/prisma ./prisma
+# Embedded mode (no DATABASE_URL) keeps PGlite here; mount a volume to keep it.
+RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s \
