@@ -121,4 +121,28 @@ describe.runIf(Boolean(postgresUrl))("delivery across server processes (PostgreS
     // The writer's own order survived the crash.
     expect(stored.map((m) => m.body)).toEqual(clientIds.map((_, i) => `stream ${i}`));
   });
+
+  it("stops gracefully on SIGTERM: tells its clients, drains writes, exits 0, and the clients carry on elsewhere", async () => {
+    const port = await freePort();
+    const first = await node({ port });
+    const [writer] = await users(1, "graceful");
+    const roomId = await roomFor([writer!]);
+    const socket = await connected(first.url, writer!, true);
+    const notices: string[] = [];
+    socket.on("session:notice", (n) => notices.push(n.reason));
+    const client = new DeliveryClient(socket, [roomId], 2_000);
+    for (let i = 0; i < 200; i++) client.send(roomId, `g${i}`);
+    await until(() => client.acked.size >= 40, 20_000, "some acks before the stop");
+
+    const code = await first.stop("SIGTERM");
+    expect(code).toBe(0);
+    expect(notices).toContain("server_shutdown");
+    const stored = await prisma().message.findMany({ where: { roomId }, select: { clientId: true } });
+    for (const id of client.acked.keys()) expect(stored.map((m) => m.clientId)).toContain(id);
+
+    await node({ port }); // "another node" on the address the client knows
+    await until(() => client.acked.size === 200, 60_000, "outbox drained on the new node");
+    const all = await prisma().message.findMany({ where: { roomId }, orderBy: { seq: "asc" } });
+    expect(all.map((m) => m.body)).toEqual(Array.from({ length: 200 }, (_, i) => `g${i}`));
+  });
 });
