@@ -56,6 +56,13 @@ describe.runIf(enabled)("Redis outage under two nodes", () => {
       return r.status === 200 && body.status === "degraded";
     }, 10_000, "node A degraded");
 
+    // A node (re)started during the outage comes up degraded instead of crash-looping.
+    const late = await startNode({ databaseUrl: database.url!, redisUrl: redis.url, nodeId: "rc" });
+    nodes.push(late);
+    const lateReady = await fetch(`${late.url}/api/ready`);
+    expect(lateReady.status).toBe(200);
+    expect(((await lateReady.json()) as { checks: { redis: string } }).checks.redis).toBe("down");
+
     for (let i = 0; i < 5; i++) a1.send(room.id, `during outage ${i}`);
     await until(() => a1.acked.size === 5, 10_000, "acks while Redis is down");
     await until(() => a2.lastSeq(room.id) === 5, 5_000, "same-node delivery while Redis is down");
@@ -66,7 +73,8 @@ describe.runIf(enabled)("Redis outage under two nodes", () => {
     await redis.start();
     await until(() => b1.lastSeq(room.id) === 5, 20_000, "node B's client converges without a new message");
     expect(b1.timeline(room.id).map((m) => m.body)).toEqual(Array.from({ length: 5 }, (_, i) => `during outage ${i}`));
-    const ready = (await (await fetch(`${b.url}/api/ready`)).json()) as { status: string };
-    expect(ready.status).toBe("ok");
+    const status = async (n: NodeProcess) => ((await (await fetch(`${n.url}/api/ready`)).json()) as { status: string }).status;
+    await until(async () => (await status(b)) === "ok", 10_000, "node B ready again");
+    await until(async () => (await status(late)) === "ok", 10_000, "late node connects to Redis");
   });
 });

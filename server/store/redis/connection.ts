@@ -48,9 +48,23 @@ export async function connectRedis(url: string, logger: Logger): Promise<RedisCo
     wasDown = true;
   });
 
-  await Promise.all([main.connect(), sub.connect()]);
-  up = true;
-  wasDown = false;
+  // Redis being down must not stop a node from starting (a rolling deploy during
+  // an outage would otherwise crash-loop every node): wait briefly for the usual
+  // case, then start degraded and let ioredis keep reconnecting in the background.
+  const connected = await Promise.race([
+    Promise.all([main.connect(), sub.connect()]).then(
+      () => true,
+      () => false,
+    ),
+    new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 3_000)),
+  ]);
+  if (connected) {
+    up = true;
+    wasDown = false;
+  } else {
+    logger.warn({ url: redactUrl(url) }, "redis is unreachable at start: serving local clients only until it answers");
+    wasDown = true;
+  }
   return {
     main,
     sub,
@@ -62,4 +76,14 @@ export async function connectRedis(url: string, logger: Logger): Promise<RedisCo
       sub.disconnect();
     },
   };
+}
+
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "redis://…";
+  }
 }
