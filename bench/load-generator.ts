@@ -58,7 +58,7 @@ let otherEvents = 0;
 let lastEventAt = now();
 
 /** The fan-out phase being measured, if any: receivers record into it. */
-let activePhase: { id: number; latency: Samples; received: number } | undefined;
+let activePhase: { id: number; latency: Samples; received: number; all: number } | undefined;
 let phaseCounter = 0;
 
 function onMessageCreated(message: ChatMessage): void {
@@ -67,6 +67,7 @@ function onMessageCreated(message: ChatMessage): void {
   const body = message.body;
   // Bench bodies: "B|<phase>|<sent at, ms>|padding"; warm-up sends carry phase 0.
   if (!phase || body.charCodeAt(0) !== 66) return;
+  phase.all += 1;
   const a = body.indexOf("|", 2);
   const b = body.indexOf("|", a + 1);
   if (Number(body.slice(2, a)) !== phase.id) return;
@@ -240,7 +241,7 @@ function clientAt(index: number): ClientSocket {
 async function fanout(req: FanoutRequest): Promise<FanoutResult> {
   const members = connectedMembers();
   const id = ++phaseCounter;
-  const phase = { id, latency: new Samples(), received: 0 };
+  const phase = { id, latency: new Samples(), received: 0, all: 0 };
   const ack = new Samples();
   const ackErrors: Record<string, number> = {};
   let sent = 0;
@@ -267,6 +268,7 @@ async function fanout(req: FanoutRequest): Promise<FanoutResult> {
     sent,
     expected,
     received: phase.received,
+    receivedAll: phase.all,
     latency: phase.latency.summary(),
     ack: ack.summary(),
     ackErrors,

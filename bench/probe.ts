@@ -3,13 +3,21 @@
 // the same way without touching server code: on {type: "bench:memory"} over the
 // IPC channel it runs a full GC (when --expose-gc is on) and answers
 // process.memoryUsage(). Does nothing when there is no IPC channel.
-export {};
+import { writeHeapSnapshot } from "node:v8";
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
 if (process.send) {
   process.on("message", (message: unknown) => {
-    if (typeof message !== "object" || message === null || (message as { type?: unknown }).type !== "bench:memory") return;
+    const type = typeof message === "object" && message !== null ? (message as { type?: unknown }).type : undefined;
+    if (type === "bench:heap-snapshot") {
+      // For looking into memory per connection: `npm run bench -- --heap-snapshot`.
+      gc?.();
+      const file = writeHeapSnapshot((message as { dir?: string }).dir ? `${(message as { dir: string }).dir}/${process.pid}-${Date.now()}.heapsnapshot` : undefined);
+      process.send?.({ type: "bench:heap-snapshot", file });
+      return;
+    }
+    if (type !== "bench:memory") return;
     // Two passes: the first may only queue finalizers (weak refs, sockets just closed).
     gc?.();
     gc?.();

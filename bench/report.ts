@@ -11,6 +11,9 @@ import { int, kb, mb, ms, ratio, x } from "./lib/stats";
 const COLORS: Record<Series["kind"], string> = { baseline: "#6b7280", parley: "#2563eb", "parley-2node": "#9333ea" };
 
 const cpu = (c: Cpu) => `${c.server.toFixed(0)}% / ${c.loadgen.toFixed(0)}% / ${c.machine.toFixed(0)}%`;
+const cpuSeconds = (c: Cpu) => (c.server / 100) * c.seconds;
+/** Server CPU spent per connection: the connect phase plus the settle after it (Parley's presence announcements). */
+const cpuPerConnection = (s: StepResult) => ((cpuSeconds(s.connect.cpu) + cpuSeconds(s.settle.cpu)) * 1000) / Math.max(1, s.connectedNow);
 const delivered = (received: number, expected: number) => (expected > 0 ? `${((received / expected) * 100).toFixed(1)}%` : "n/a");
 
 export interface Target {
@@ -157,8 +160,8 @@ export function renderMarkdown(run: RunResult, plots: { memory: string; latency:
     "",
   );
   lines.push(
-    "| clients | server | connected now | connect (s) | conn/s | handshake p50 / p99 (ms) | failed | RSS (MB) | RSS / conn (KB) | heap / conn (KB) | presence events while connecting | CPU srv / gen / machine |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| clients | server | connected now | connect (s) | conn/s | handshake p50 / p99 (ms) | failed | RSS (MB) | RSS / conn (KB) | heap / conn (KB) | presence events while connecting | server CPU ms / conn | CPU srv / gen / machine |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   );
   for (const series of run.series) {
     for (const s of series.steps) {
@@ -167,7 +170,7 @@ export function renderMarkdown(run: RunResult, plots: { memory: string; latency:
       const perConn = mem.map((m) => kb(m.rssPerConnection)).join(" / ");
       const heap = mem.map((m) => kb(m.heapPerConnection)).join(" / ");
       lines.push(
-        `| ${int(s.clients)} | ${series.label} | ${int(s.connectedNow)} | ${s.connect.seconds.toFixed(2)} | ${int(s.connect.perSecond)} | ${ms(s.connect.latency.p50)} / ${ms(s.connect.latency.p99)} | ${s.connect.failed} | ${rss} | ${perConn} | ${heap} | ${series.kind === "baseline" ? "n/a" : int(s.settle.presenceEvents)} | ${cpu(s.connect.cpu)} |`,
+        `| ${int(s.clients)} | ${series.label} | ${int(s.connectedNow)} | ${s.connect.seconds.toFixed(2)} | ${int(s.connect.perSecond)} | ${ms(s.connect.latency.p50)} / ${ms(s.connect.latency.p99)} | ${s.connect.failed} | ${rss} | ${perConn} | ${heap} | ${series.kind === "baseline" ? "n/a" : int(s.settle.presenceEvents)} | ${cpuPerConnection(s).toFixed(2)} | ${cpu(s.connect.cpu)} |`,
       );
     }
   }
@@ -181,8 +184,8 @@ export function renderMarkdown(run: RunResult, plots: { memory: string; latency:
     "",
   );
   lines.push(
-    "| clients | scenario | server | msg/s | deliveries/s | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) | delivered | ack p99 (ms) | CPU srv / gen / machine |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| clients | scenario | server | msg/s | deliveries/s | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) | delivered | ack p99 (ms) | server CPU µs / delivery | CPU srv / gen / machine |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   );
   const rows: [number, string, string, StepResult["fanout"] | NonNullable<StepResult["bigRoom"]>][] = [];
   for (const series of run.series) {
@@ -194,7 +197,7 @@ export function renderMarkdown(run: RunResult, plots: { memory: string; latency:
   rows.sort((a, b) => a[0] - b[0] || a[1].localeCompare(b[1]));
   for (const [clients, scenario, label, f] of rows) {
     lines.push(
-      `| ${int(clients)} | ${scenario} | ${label} | ${int(f.offeredPerSecond)} | ${int(f.deliveriesPerSecond)} | ${ms(f.latency.p50)} | ${ms(f.latency.p95)} | ${ms(f.latency.p99)} | ${ms(f.latency.max)} | ${delivered(f.received, f.expected)} | ${ms(f.ack.p99)} | ${cpu(f.cpu)} |`,
+      `| ${int(clients)} | ${scenario} | ${label} | ${int(f.offeredPerSecond)} | ${int(f.deliveriesPerSecond)} | ${ms(f.latency.p50)} | ${ms(f.latency.p95)} | ${ms(f.latency.p99)} | ${ms(f.latency.max)} | ${delivered(f.received, f.expected)} | ${ms(f.ack.p99)} | ${((cpuSeconds(f.cpu) * 1e6) / Math.max(1, f.receivedAll)).toFixed(0)} | ${cpu(f.cpu)} |`,
     );
   }
   lines.push("");

@@ -44,6 +44,8 @@ const { values } = parseArgs({
     "no-two-node": { type: "boolean", default: false },
     "skip-baseline": { type: "boolean", default: false },
     "body-length": { type: "string", default: "64" },
+    /** Extra environment for the Parley processes, e.g. --server-env LOG_LEVEL=info (repeatable). */
+    "server-env": { type: "string", multiple: true },
     out: { type: "string" },
     /** Write a V8 CPU profile of every Parley server process to bench/results/raw/profiles/ (see bench/profile-summary.ts). */
     "cpu-prof": { type: "boolean", default: false },
@@ -73,6 +75,7 @@ const PRESENCE_JOINERS = STEPS.length;
 const PROFILE_DIR = path.join(ROOT, "bench", "results", "raw", "profiles");
 const ONLY = values.only ? new Set(values.only.split(",")) : undefined;
 const wants = (series: SeriesKind) => !ONLY || ONLY.has(series);
+const EXTRA_ENV = Object.fromEntries((values["server-env"] ?? []).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
 
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
 const redisUrl = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL;
@@ -242,6 +245,7 @@ function cpuOf(servers: ServerProcess[], lg: LoadGenerator) {
       server: servers.reduce((n, s) => n + (w.byPid.get(s.pid) ?? Number.NaN), 0),
       loadgen: w.byPid.get(lg.pid) ?? Number.NaN,
       machine: w.machine,
+      seconds: w.seconds,
     };
   };
 }
@@ -284,7 +288,7 @@ async function runSeries(
           env:
             kind === "baseline"
               ? { ...process.env, PORT: "0", HOST: "127.0.0.1" }
-              : { ...env.serverEnv, NODE_ID: `bench-${n + 1}`, ...(fixedPort ? { PORT: String(fixedPort) } : {}) },
+              : { ...env.serverEnv, NODE_ID: `bench-${n + 1}`, ...(fixedPort ? { PORT: String(fixedPort) } : {}), ...EXTRA_ENV },
         }),
       );
     }
@@ -310,7 +314,8 @@ async function runSeries(
       const connectCpu = cpuConnect();
       connected = clients;
       if (connect.failed > 0) log(`${label}: ${connect.failed} connections failed: ${connect.errors.join("; ")}`);
-      const settled = await settle(lg, kind);
+      const cpuSettle = cpuOf(servers, lg);
+      const settled = { ...(await settle(lg, kind)), cpu: cpuSettle() };
       const after = await Promise.all(servers.map((s) => s.memory()));
       const memory = servers.map((_, n) => {
         const onNode = options.nodes > 1 ? Math.ceil(clients / options.nodes) : clients;

@@ -58,6 +58,8 @@ export interface FanoutResult {
   /** Deliveries expected in the measured window: sends x (connected room members - the sender). */
   expected: number;
   received: number;
+  /** Every message:created received while the phase ran (warm-up and drain included): for CPU per delivery. */
+  receivedAll: number;
   /** Receive latency: from the sender's emit to a member's `message:created`, in the same process (ms). */
   latency: Summary;
   /** message:send ack latency (ms). */

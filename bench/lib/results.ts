@@ -9,6 +9,8 @@ export interface Cpu {
   loadgen: number;
   /** Every process on the machine, ours or not. */
   machine: number;
+  /** Length of the window, seconds (CPU seconds = % / 100 x seconds). */
+  seconds: number;
 }
 
 export interface MemoryRow {
@@ -25,7 +27,7 @@ export interface StepResult {
   connectedNow: number;
   connect: ConnectResult & { cpu: Cpu };
   /** After the connect: until no presence event arrived for a second. */
-  settle: { seconds: number; presenceEvents: number };
+  settle: { seconds: number; presenceEvents: number; cpu: Cpu };
   /** One per node. */
   memory: MemoryRow[];
   fanout: FanoutResult & { cpu: Cpu; rooms: number; senders: number; membersPerRoom: number };

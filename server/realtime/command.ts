@@ -19,48 +19,62 @@ function describeIssues(error: z.ZodError): string {
   return error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
 }
 
+// PERFORMANCE (bench/, issue 6): these run once per command per socket, about
+// twenty times for every connection, so they allocate as little as possible:
+// one listener closure each (no bound `socket.on`, no per-socket `answer`
+// closure); the work is in module-level functions.
+type AnyListener = (...args: unknown[]) => void;
+// The typed `socket.on` cannot express "any command"; the contract types are
+// enforced on the handler's payload and result instead.
+const listen = (socket: ParleySocket, event: string, listener: AnyListener) =>
+  (socket.on as unknown as (this: ParleySocket, event: string, listener: AnyListener) => ParleySocket).call(socket, event, listener);
+
 export function command<E extends CommandName, T>(
   socket: ParleySocket,
   ctx: CommandContext,
   event: E,
   run: (payload: CommandPayload<E>) => Promise<T>,
 ): void {
-  // The typed `socket.on` cannot express "any command"; the contract types are
-  // enforced on the handler's payload and result instead.
-  const listen = socket.on.bind(socket) as (event: string, listener: (...args: unknown[]) => void) => void;
-  listen(event, (...args: unknown[]) => {
+  listen(socket, event, (...args: unknown[]) => {
     const maybeAck = args[args.length - 1];
     const ack = typeof maybeAck === "function" ? (maybeAck as (r: AckResult<T>) => void) : undefined;
     // `emit(event, ack)` with no payload puts the ack first.
     const raw = args.length > 1 || !ack ? args[0] : undefined;
-    void answer(raw, ack);
+    void answer(socket, ctx, event, run, raw, ack);
   });
+}
 
-  async function answer(raw: unknown, ack: ((r: AckResult<T>) => void) | undefined): Promise<void> {
-    const metrics = ctx.metrics;
-    metrics?.eventsIn.inc({ event });
-    const stopTimer = metrics?.commandDuration.startTimer({ event });
-    const reply = (result: AckResult<T>) => {
-      stopTimer?.();
-      metrics?.acks.inc({ event, code: result.ok ? "ok" : result.error.code });
-      ack?.(result);
-    };
-    const parsed = schemas[event].safeParse(raw ?? {});
-    if (!parsed.success) {
-      reply({ ok: false, error: { code: "invalid_payload", message: describeIssues(parsed.error) } });
+async function answer<E extends CommandName, T>(
+  socket: ParleySocket,
+  ctx: CommandContext,
+  event: E,
+  run: (payload: CommandPayload<E>) => Promise<T>,
+  raw: unknown,
+  ack: ((r: AckResult<T>) => void) | undefined,
+): Promise<void> {
+  const metrics = ctx.metrics;
+  metrics?.eventsIn.inc({ event });
+  const stopTimer = metrics?.commandDuration.startTimer({ event });
+  const reply = (result: AckResult<T>) => {
+    stopTimer?.();
+    metrics?.acks.inc({ event, code: result.ok ? "ok" : result.error.code });
+    ack?.(result);
+  };
+  const parsed = schemas[event].safeParse(raw ?? {});
+  if (!parsed.success) {
+    reply({ ok: false, error: { code: "invalid_payload", message: describeIssues(parsed.error) } });
+    return;
+  }
+  try {
+    const data = await run(parsed.data as CommandPayload<E>);
+    reply({ ok: true, data });
+  } catch (err) {
+    if (isAppError(err)) {
+      reply({ ok: false, error: { code: err.code, message: err.message } });
       return;
     }
-    try {
-      const data = await run(parsed.data as CommandPayload<E>);
-      reply({ ok: true, data });
-    } catch (err) {
-      if (isAppError(err)) {
-        reply({ ok: false, error: { code: err.code, message: err.message } });
-        return;
-      }
-      ctx.logger.error({ err, event, socketId: socket.id, userId: socket.data.user.id }, "command failed");
-      reply({ ok: false, error: { code: "internal", message: "Something went wrong on our side" } });
-    }
+    ctx.logger.error({ err, event, socketId: socket.id, userId: socket.data.user.id }, "command failed");
+    reply({ ok: false, error: { code: "internal", message: "Something went wrong on our side" } });
   }
 }
 
@@ -71,8 +85,7 @@ export function signal<E extends CommandName>(
   event: E,
   run: (payload: CommandPayload<E>) => Promise<void> | void,
 ): void {
-  const listen = socket.on.bind(socket) as (event: string, listener: (...args: unknown[]) => void) => void;
-  listen(event, (raw: unknown) => {
+  listen(socket, event, (raw: unknown) => {
     const parsed = schemas[event].safeParse(raw ?? {});
     if (!parsed.success) return;
     Promise.resolve()
