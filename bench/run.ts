@@ -250,6 +250,18 @@ function cpuOf(servers: ServerProcess[], lg: LoadGenerator) {
   };
 }
 
+/**
+ * Memory after a full GC, twice a second apart, keeping the lower RSS: right after
+ * a burst the allocator may still hold pages it is about to give back, which would
+ * make a "before" look bigger (or an "after" smaller) than it is.
+ */
+async function settledMemory(server: ServerProcess) {
+  const first = await server.memory();
+  await sleep(1_000);
+  const second = await server.memory();
+  return second.rss <= first.rss ? second : first;
+}
+
 async function settle(lg: LoadGenerator, kind: ServerKind): Promise<{ seconds: number; presenceEvents: number }> {
   const started = Date.now();
   await sleep(kind === "parley" ? 1_000 : 300);
@@ -302,7 +314,7 @@ async function runSeries(
     await lg.request({ type: "disconnect" });
     await sleep(kind === "parley" ? 4_500 : 500);
     await lg.request({ type: "counters", reset: true });
-    const before = await Promise.all(servers.map((s) => s.memory()));
+    const before = await Promise.all(servers.map(settledMemory));
 
     const result: StepResult[] = [];
     let connected = 0;
@@ -316,7 +328,7 @@ async function runSeries(
       if (connect.failed > 0) log(`${label}: ${connect.failed} connections failed: ${connect.errors.join("; ")}`);
       const cpuSettle = cpuOf(servers, lg);
       const settled = { ...(await settle(lg, kind)), cpu: cpuSettle() };
-      const after = await Promise.all(servers.map((s) => s.memory()));
+      const after = await Promise.all(servers.map(settledMemory));
       const memory = servers.map((_, n) => {
         const onNode = options.nodes > 1 ? Math.ceil(clients / options.nodes) : clients;
         return {
