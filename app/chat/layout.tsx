@@ -8,9 +8,9 @@ export const dynamic = "force-dynamic";
 export default async function ChatLayout({ children }: { children: ReactNode }) {
   const session = await getSession();
   if (!session) redirect("/sign-in");
-  const { id, name, email } = session.user;
+  const { id, name, email, role } = session.user;
   return (
-    <ChatShell me={{ id, name }} email={email}>
+    <ChatShell me={{ id, name }} role={role} email={email}>
       {children}
     </ChatShell>
   );

@@ -12,10 +12,20 @@ function goToSignIn(reason: "signed_out" | "banned") {
   void signOut({ callbackUrl: reason === "banned" ? "/sign-in?notice=suspended" : "/sign-in" });
 }
 
-export function ChatShell({ me, email, children }: { me: UserRef; email: string; children: ReactNode }) {
+export function ChatShell({
+  me,
+  role,
+  email,
+  children,
+}: {
+  me: UserRef;
+  role: "USER" | "ADMIN";
+  email: string;
+  children: ReactNode;
+}) {
   return (
     <SessionProvider refetchOnWindowFocus>
-      <ChatProvider me={me} onSignedOut={goToSignIn}>
+      <ChatProvider me={me} role={role} onSignedOut={goToSignIn}>
         <SessionWatcher />
         <ShellLayout email={email}>{children}</ShellLayout>
       </ChatProvider>

@@ -28,9 +28,11 @@ const COUNTER_FROM = MAX_BODY_LENGTH - 500;
 
 const OFFLINE_REASON: Record<Exclude<ConnectionState, "connected">, string> = {
   connecting: "Connecting to the server…",
-  reconnecting: "Connection lost. Reconnecting… you can send again as soon as it is back.",
-  offline: "You are offline. Messages can be sent once the connection is back.",
+  reconnecting: "Connection lost. Reconnecting…",
+  offline: "You are offline.",
 };
+/** Sending works offline: messages wait in the outbox (kept across reloads) and go out when the connection is back. */
+const QUEUED_NOTE = "Messages you send now are kept and go out once you're back online.";
 
 export function Composer({ roomId, roomName }: { roomId: string; roomName: string }) {
   const client = useChatClient();
@@ -44,7 +46,8 @@ export function Composer({ roomId, roomName }: { roomId: string; roomName: strin
   const formRef = useRef<HTMLFormElement>(null);
   const hadFocus = useRef(false);
   const connected = connection === "connected";
-  const canWrite = connected && !muted;
+  // Offline is fine: sends wait in the outbox. Only a mute stops writing.
+  const canWrite = !muted;
   const length = value.length;
   const tooLong = length > MAX_BODY_LENGTH;
   const empty = value.trim().length === 0;
@@ -54,10 +57,10 @@ export function Composer({ roomId, roomName }: { roomId: string; roomName: strin
     if (window.matchMedia("(min-width: 768px) and (pointer: fine)").matches) ref.current?.focus();
   }, [roomId]);
 
-  // A disabled textarea loses focus: give it back when the connection returns.
+  // A disabled textarea loses focus: give it back when the mute ends.
   useEffect(() => {
-    if (connected && hadFocus.current && document.activeElement !== ref.current) ref.current?.focus();
-  }, [connected]);
+    if (canWrite && hadFocus.current && document.activeElement !== ref.current) ref.current?.focus();
+  }, [canWrite]);
 
   // Grow with the text. The form's height is pinned while measuring so the message
   // list above never sees a transient resize (which would clamp its scroll position
@@ -72,11 +75,15 @@ export function Composer({ roomId, roomName }: { roomId: string; roomName: strin
     form.style.height = "";
   }, [value]);
 
-  function update(next: string) {
+  // Leaving the room (or the page) ends "is typing".
+  useEffect(() => () => client?.stopTyping(roomId), [client, roomId]);
+
+  function update(next: string, typed = false) {
     setValue(next);
     if (next) drafts.set(roomId, next);
     else drafts.delete(roomId);
     if (error) setError(null);
+    if (typed) client?.typingInput(roomId, next.trim().length > 0);
   }
 
   function submit(event?: FormEvent) {
@@ -94,19 +101,18 @@ export function Composer({ roomId, roomName }: { roomId: string; roomName: strin
     update("");
   }
 
-  const reason = !connected
-    ? detail && connection !== "offline"
-      ? detail
-      : OFFLINE_REASON[connection]
-    : muted && mutedUntil
+  const reason =
+    muted && mutedUntil
       ? `You are muted in this room until ${formatTime(mutedUntil)}.`
-      : null;
+      : !connected
+        ? `${detail && connection !== "offline" ? detail : OFFLINE_REASON[connection]} ${QUEUED_NOTE}`
+        : null;
 
   return (
     <div className="shrink-0 px-3 pb-3 md:px-5 md:pb-5" style={{ paddingBottom: "max(0.75rem, env(safe-area-inset-bottom))" }}>
       {reason ? (
         <div role="status" className="mb-2 flex items-center gap-2 rounded-lg bg-warn-soft px-3 py-2 text-[13px] text-warn">
-          {connected || connection === "offline" ? <AlertIcon size={15} className="shrink-0" /> : <Spinner size={14} className="shrink-0" />}
+          {muted || connection === "offline" ? <AlertIcon size={15} className="shrink-0" /> : <Spinner size={14} className="shrink-0" />}
           <span>{reason}</span>
         </div>
       ) : null}
@@ -121,7 +127,7 @@ export function Composer({ roomId, roomName }: { roomId: string; roomName: strin
           ref={ref}
           aria-label="Message"
           aria-describedby={error ? `composer-error-${roomId}` : undefined}
-          placeholder={!connected ? "Waiting for the connection…" : muted ? "You are muted" : `Message ${roomName}`}
+          placeholder={muted ? "You are muted" : `Message ${roomName}`}
           value={value}
           rows={1}
           disabled={!canWrite}
@@ -129,10 +135,11 @@ export function Composer({ roomId, roomName }: { roomId: string; roomName: strin
             hadFocus.current = true;
           }}
           onBlur={(e) => {
-            // Losing focus because the connection dropped (disabled) doesn't count.
+            // Losing focus because the textarea was disabled (muted) doesn't count.
             if (!e.currentTarget.disabled) hadFocus.current = false;
+            client?.stopTyping(roomId);
           }}
-          onChange={(e) => update(e.target.value)}
+          onChange={(e) => update(e.target.value, true)}
           onKeyDown={(e) => {
             if (e.key === "Enter" && !e.shiftKey && !e.nativeEvent.isComposing) {
               e.preventDefault();

@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useId, useState } from "react";
 import { Button } from "@/components/ui/button";
 import { ChevronLeftIcon, DoorIcon, HashIcon, LockIcon, MoreIcon, UsersIcon } from "@/components/ui/icons";
 import { Menu } from "@/components/ui/menu";
@@ -11,7 +11,9 @@ import { EMPTY_TIMELINE, type RoomRemoval } from "@/lib/client/chat-client";
 import { useChat, useChatClient } from "@/lib/client/chat-context";
 import { pluralize } from "@/lib/client/format";
 import { Composer } from "./composer";
+import { MemberPanel, useMemberPanel, useRoomMembers } from "./member-list";
 import { MessageList } from "./message-list";
+import { TypingIndicator } from "./typing-indicator";
 
 /** undefined: not known yet (rooms loading); null: nothing was unread. */
 function unreadMark(room: RoomSummary | undefined): number | null | undefined {
@@ -51,10 +53,16 @@ export function RoomView({ roomId }: { roomId: string }) {
     if (unreadAfterSeq === undefined && room?.membership) setUnreadAfterSeq(unreadMark(room));
   }, [unreadAfterSeq, room]);
 
-  // Load the latest messages once we are a member and connected (again after errors).
+  // Load the latest messages and the member list once we are a member and connected (again after errors).
   useEffect(() => {
-    if (isMember && connection === "connected") client?.openRoom(roomId);
+    if (isMember && connection === "connected") {
+      client?.openRoom(roomId);
+      client?.openMembers(roomId);
+    }
   }, [client, roomId, isMember, connection]);
+
+  const panel = useMemberPanel();
+  const panelId = useId();
 
   // Reading the bottom of the room marks it read.
   const tipSeq = timeline.tipSeq;
@@ -69,7 +77,7 @@ export function RoomView({ roomId }: { roomId: string }) {
   if (!room) {
     return (
       <div className="flex min-h-0 flex-1 flex-col">
-        <RoomHeader room={null} />
+        <RoomHeader room={null} members={null} />
         {roomsStatus === "ready" ? (
           <CenteredNote title="Room not found" body="It may be private, or it no longer exists.">
             <Link href="/chat" className="text-sm font-medium text-accent hover:underline">
@@ -85,21 +93,35 @@ export function RoomView({ roomId }: { roomId: string }) {
 
   return (
     <div className="flex min-h-0 flex-1 flex-col">
-      <RoomHeader room={room} />
+      <RoomHeader
+        room={room}
+        members={isMember ? { open: panel.open, controls: panelId, onToggle: panel.toggle } : null}
+      />
       {isMember ? (
-        <>
-          <MessageList
-            roomName={room.name}
-            isPublic={room.isPublic}
-            timeline={timeline}
-            meId={me.id}
-            unreadAfterSeq={unreadAfterSeq ?? null}
-            onLoadOlder={loadOlder}
-            onRetry={retry}
-            onAtBottomChange={setAtBottom}
+        <div className="flex min-h-0 flex-1">
+          <div className="flex min-h-0 min-w-0 flex-1 flex-col">
+            <MessageList
+              roomName={room.name}
+              isPublic={room.isPublic}
+              timeline={timeline}
+              meId={me.id}
+              unreadAfterSeq={unreadAfterSeq ?? null}
+              onLoadOlder={loadOlder}
+              onRetry={retry}
+              onAtBottomChange={setAtBottom}
+            />
+            <TypingIndicator roomId={roomId} />
+            <Composer roomId={roomId} roomName={room.name} />
+          </div>
+          <MemberPanel
+            room={room}
+            id={panelId}
+            desktopOpen={panel.desktopOpen}
+            drawerOpen={panel.drawerOpen}
+            isDesktop={panel.isDesktop}
+            onClose={panel.close}
           />
-          <Composer roomId={roomId} roomName={room.name} />
-        </>
+        </div>
       ) : (
         <JoinPrompt room={room} removal={removal ?? null} />
       )}
@@ -107,7 +129,47 @@ export function RoomView({ roomId }: { roomId: string }) {
   );
 }
 
-function RoomHeader({ room }: { room: RoomSummary | null }) {
+/** "3 online · 12 members": opens the member list. */
+function MembersButton({ room, open, controls, onToggle }: { room: RoomSummary; open: boolean; controls: string; onToggle: () => void }) {
+  const { state, online } = useRoomMembers(room.id);
+  const known = state !== undefined && (state.status === "ready" || state.list.length > 0);
+  const total = room.memberCount;
+  return (
+    <button
+      type="button"
+      data-testid="members-toggle"
+      aria-expanded={open}
+      aria-controls={controls}
+      title={open ? "Hide members" : "Show members"}
+      onClick={onToggle}
+      className={`inline-flex h-8 shrink-0 items-center gap-2 rounded-md px-2 text-[13px] transition-colors hover:bg-surface-hover hover:text-ink ${
+        open ? "bg-surface-2 text-ink" : "text-ink-muted"
+      }`}
+    >
+      {known ? (
+        <span data-testid="online-count" data-count={online.length} className="inline-flex items-center gap-1.5 tabular-nums">
+          <span aria-hidden="true" className="size-2 rounded-full bg-ok" />
+          {online.length}
+          <span className="hidden sm:inline"> online</span>
+        </span>
+      ) : null}
+      {known ? <span aria-hidden="true" className="hidden text-ink-faint sm:inline">·</span> : null}
+      <span className="inline-flex items-center gap-1 tabular-nums">
+        <UsersIcon size={15} className="sm:hidden" />
+        {total}
+        <span className="hidden sm:inline"> {total === 1 ? "member" : "members"}</span>
+      </span>
+    </button>
+  );
+}
+
+function RoomHeader({
+  room,
+  members,
+}: {
+  room: RoomSummary | null;
+  members: { open: boolean; controls: string; onToggle: () => void } | null;
+}) {
   const client = useChatClient();
   const router = useRouter();
   const [error, setError] = useState<string | null>(null);
@@ -139,13 +201,17 @@ function RoomHeader({ room }: { room: RoomSummary | null }) {
             ) : null}
             {error ? <span className="truncate text-xs text-danger">{error}</span> : null}
           </div>
-          <div className="flex shrink-0 items-center gap-1 text-[13px] text-ink-muted" title={pluralize(room.memberCount, "member")}>
-            <UsersIcon size={15} />
-            <span className="tabular-nums">
-              {room.memberCount}
-              <span className="hidden sm:inline"> {room.memberCount === 1 ? "member" : "members"}</span>
-            </span>
-          </div>
+          {members ? (
+            <MembersButton room={room} open={members.open} controls={members.controls} onToggle={members.onToggle} />
+          ) : (
+            <div className="flex shrink-0 items-center gap-1 text-[13px] text-ink-muted" title={pluralize(room.memberCount, "member")}>
+              <UsersIcon size={15} />
+              <span className="tabular-nums">
+                {room.memberCount}
+                <span className="hidden sm:inline"> {room.memberCount === 1 ? "member" : "members"}</span>
+              </span>
+            </div>
+          )}
           {room.membership ? (
             <Menu
               label="Room actions"

@@ -126,3 +126,31 @@ export const DoorIcon = (p: IconProps) => (
     <path d="M14 4H7a2 2 0 0 0-2 2v14h9M14 4v16M14 4l5 1.5v14L14 20M11 12h.01" />
   </Icon>
 );
+export const MicOffIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M9 9v2a3 3 0 0 0 5.1 2.1M15 10.3V6a3 3 0 0 0-5.7-1.3M19 11a7 7 0 0 1-1.2 3.9M5 11a7 7 0 0 0 11.4 5.4M12 18v3M4 4l16 16" />
+  </Icon>
+);
+export const MicIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <rect x="9" y="3" width="6" height="11" rx="3" />
+    <path d="M5 11a7 7 0 0 0 14 0M12 18v3" />
+  </Icon>
+);
+export const UserMinusIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <circle cx="9" cy="8" r="3.5" />
+    <path d="M2.5 20a6.5 6.5 0 0 1 13 0M16 11h6" />
+  </Icon>
+);
+export const BanIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <circle cx="12" cy="12" r="8.5" />
+    <path d="m6 6 12 12" />
+  </Icon>
+);
+export const ShieldIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <path d="M12 3.5 5 6v5.5c0 4.3 2.9 7.6 7 9 4.1-1.4 7-4.7 7-9V6l-7-2.5z" />
+  </Icon>
+);

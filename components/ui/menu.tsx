@@ -1,67 +1,175 @@
 "use client";
 
-import { useEffect, useRef, useState, type ReactNode } from "react";
+import { useCallback, useEffect, useId, useLayoutEffect, useRef, useState, type CSSProperties, type KeyboardEvent, type ReactNode } from "react";
+import { createPortal } from "react-dom";
 import { IconButton } from "./button";
 
 export interface MenuItem {
   label: string;
   icon?: ReactNode;
   danger?: boolean;
+  /** Draw a divider above this item. */
+  separatorBefore?: boolean;
   onSelect: () => void;
 }
 
-/** An icon button that opens a small list of actions. Closes on Escape and outside clicks. */
-export function Menu({ label, icon, items, align = "right" }: { label: string; icon: ReactNode; items: MenuItem[]; align?: "left" | "right" }) {
+const GAP = 4;
+const MARGIN = 8;
+
+/**
+ * An icon button that opens a small list of actions. The list is positioned
+ * against the viewport (in a portal), so scrolling panels never clip it, and
+ * opens upwards when there is no room below. Closes on Escape, Tab, outside
+ * clicks, scrolling and resizing; arrow keys move between items.
+ */
+export function Menu({
+  label,
+  icon,
+  items,
+  align = "right",
+  triggerClassName = "",
+  testId,
+}: {
+  label: string;
+  icon: ReactNode;
+  items: MenuItem[];
+  align?: "left" | "right";
+  triggerClassName?: string;
+  testId?: string;
+}) {
   const [open, setOpen] = useState(false);
-  const rootRef = useRef<HTMLDivElement>(null);
+  const [style, setStyle] = useState<CSSProperties>({ position: "fixed", visibility: "hidden", top: 0, left: 0 });
+  const triggerRef = useRef<HTMLButtonElement>(null);
+  const popupRef = useRef<HTMLDivElement>(null);
+  const id = useId();
+
+  const close = useCallback((focusTrigger: boolean) => {
+    setOpen(false);
+    if (focusTrigger) triggerRef.current?.focus();
+  }, []);
+
+  // Place the list under the button (or above it when it would not fit), inside the viewport.
+  useLayoutEffect(() => {
+    if (!open) return;
+    const trigger = triggerRef.current;
+    const popup = popupRef.current;
+    if (!trigger || !popup) return;
+    const rect = trigger.getBoundingClientRect();
+    const height = popup.offsetHeight;
+    const width = popup.offsetWidth;
+    const below = rect.bottom + GAP + height + MARGIN <= window.innerHeight || rect.top - GAP - height < MARGIN;
+    const top = below ? rect.bottom + GAP : rect.top - GAP - height;
+    let left = align === "right" ? rect.right - width : rect.left;
+    left = Math.max(MARGIN, Math.min(left, window.innerWidth - width - MARGIN));
+    setStyle({ position: "fixed", top: Math.max(MARGIN, top), left });
+  }, [open, align]);
 
   useEffect(() => {
     if (!open) return;
+    popupRef.current?.querySelector<HTMLElement>("[role=menuitem]")?.focus();
     const onPointer = (e: PointerEvent) => {
-      if (rootRef.current && e.target instanceof Node && !rootRef.current.contains(e.target)) setOpen(false);
+      const target = e.target;
+      if (!(target instanceof Node)) return;
+      if (popupRef.current?.contains(target) || triggerRef.current?.contains(target)) return;
+      setOpen(false);
     };
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === "Escape") setOpen(false);
+    const onScroll = (e: Event) => {
+      if (e.target instanceof Node && popupRef.current?.contains(e.target)) return;
+      setOpen(false);
     };
+    const onResize = () => setOpen(false);
     document.addEventListener("pointerdown", onPointer);
-    document.addEventListener("keydown", onKey);
+    document.addEventListener("scroll", onScroll, true);
+    window.addEventListener("resize", onResize);
     return () => {
       document.removeEventListener("pointerdown", onPointer);
-      document.removeEventListener("keydown", onKey);
+      document.removeEventListener("scroll", onScroll, true);
+      window.removeEventListener("resize", onResize);
     };
   }, [open]);
 
+  function onKeyDown(e: KeyboardEvent<HTMLDivElement>) {
+    const list = [...(popupRef.current?.querySelectorAll<HTMLElement>("[role=menuitem]") ?? [])];
+    const index = list.indexOf(document.activeElement as HTMLElement);
+    let next: HTMLElement | undefined;
+    if (e.key === "Escape") {
+      e.preventDefault();
+      e.stopPropagation();
+      close(true);
+      return;
+    }
+    if (e.key === "Tab") {
+      close(false);
+      return;
+    }
+    if (e.key === "ArrowDown") next = list[(index + 1) % list.length];
+    else if (e.key === "ArrowUp") next = list[(index - 1 + list.length) % list.length];
+    else if (e.key === "Home") next = list[0];
+    else if (e.key === "End") next = list.at(-1);
+    if (next) {
+      e.preventDefault();
+      next.focus();
+    }
+  }
+
   return (
-    <div ref={rootRef} className="relative">
-      <IconButton label={label} aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen((v) => !v)}>
+    <>
+      <IconButton
+        ref={triggerRef}
+        label={label}
+        aria-haspopup="menu"
+        aria-expanded={open}
+        aria-controls={open ? id : undefined}
+        data-testid={testId}
+        className={triggerClassName}
+        onClick={() => {
+          setStyle({ position: "fixed", visibility: "hidden", top: 0, left: 0 });
+          setOpen((v) => !v);
+        }}
+        onKeyDown={(e) => {
+          if (e.key === "ArrowDown" && !open) {
+            e.preventDefault();
+            setOpen(true);
+          }
+        }}
+      >
         {icon}
       </IconButton>
-      {open ? (
-        <div
-          role="menu"
-          className={`animate-in absolute top-full z-30 mt-1 min-w-44 rounded-xl border border-line bg-elevated p-1 shadow-pop ${
-            align === "right" ? "right-0" : "left-0"
-          }`}
-        >
-          {items.map((item) => (
-            <button
-              key={item.label}
-              type="button"
-              role="menuitem"
-              onClick={() => {
-                setOpen(false);
-                item.onSelect();
-              }}
-              className={`flex h-8 w-full items-center gap-2 rounded-md px-2.5 text-left text-sm transition-colors hover:bg-surface-hover ${
-                item.danger ? "text-danger" : "text-ink"
-              }`}
+      {open
+        ? createPortal(
+            <div
+              ref={popupRef}
+              id={id}
+              role="menu"
+              aria-label={label}
+              style={style}
+              onKeyDown={onKeyDown}
+              className="animate-in z-50 min-w-44 rounded-xl border border-line bg-elevated p-1 shadow-pop"
             >
-              {item.icon}
-              {item.label}
-            </button>
-          ))}
-        </div>
-      ) : null}
-    </div>
+              {items.map((item) => (
+                <div key={item.label}>
+                  {item.separatorBefore ? <div role="separator" className="mx-1.5 my-1 h-px bg-line" /> : null}
+                  <button
+                    type="button"
+                    role="menuitem"
+                    tabIndex={-1}
+                    onClick={() => {
+                      close(true);
+                      item.onSelect();
+                    }}
+                    className={`flex h-8 w-full items-center gap-2 whitespace-nowrap rounded-md px-2.5 text-left text-sm outline-none transition-colors hover:bg-surface-hover focus-visible:bg-surface-hover ${
+                      item.danger ? "text-danger" : "text-ink"
+                    }`}
+                  >
+                    {item.icon}
+                    {item.label}
+                  </button>
+                </div>
+              ))}
+            </div>,
+            document.body,
+          )
+        : null}
+    </>
   );
 }

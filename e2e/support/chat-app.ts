@@ -1,4 +1,4 @@
-import { expect, type Browser, type Page } from "@playwright/test";
+import { expect, type Browser, type BrowserContext, type Locator, type Page } from "@playwright/test";
 
 let counter = 0;
 /** A unique identity per test run so tests never collide on emails or room names. */
@@ -63,6 +63,72 @@ export class ChatApp {
 
   async expectBodies(expected: string[]): Promise<void> {
     await expect.poll(() => this.bodies(), { timeout: 15_000 }).toEqual(expected);
+  }
+
+  /** The message rows with exactly this body. */
+  messagesWithBody(body: string): Locator {
+    return this.messages().filter({ has: this.page.getByTestId("message-body").getByText(body, { exact: true }) });
+  }
+
+  get context(): BrowserContext {
+    return this.page.context();
+  }
+
+  /** Cuts (or restores) this person's network, as a lost connection would. */
+  async setOffline(offline: boolean): Promise<void> {
+    await this.context.setOffline(offline);
+    if (offline) await expect(this.page.getByTestId("connection-status")).toHaveAttribute("data-state", "offline");
+  }
+
+  /** The same person in a new tab of the same browser (same storage), at `path`. */
+  async openNewTab(path: string): Promise<ChatApp> {
+    const page = await this.context.newPage();
+    await page.goto(path);
+    const app = new ChatApp(page, this.name);
+    await app.expectConnected();
+    return app;
+  }
+
+  /** Messages waiting in this browser's persisted outbox (all tabs of this person). */
+  async persistedOutbox(): Promise<number> {
+    return this.page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("parley:outbox:")).length);
+  }
+
+  // ---------------------------------------------------------------- members, presence, typing
+
+  memberList(): Locator {
+    return this.page.getByTestId("member-list");
+  }
+
+  /** Opens the member list from the room header (a panel on wide screens, a drawer on phones). */
+  async openMembers(): Promise<void> {
+    const toggle = this.page.getByTestId("members-toggle");
+    if ((await toggle.getAttribute("aria-expanded")) !== "true") await toggle.click();
+    await expect(this.memberList()).toBeVisible();
+  }
+
+  member(name: string): Locator {
+    return this.memberList().locator(`[data-testid="member"][data-name="${name}"]`);
+  }
+
+  async expectMemberStatus(name: string, status: "online" | "away" | "offline", timeout?: number): Promise<void> {
+    await expect(this.member(name)).toHaveAttribute("data-status", status, timeout ? { timeout } : undefined);
+  }
+
+  typingIndicator(): Locator {
+    return this.page.getByTestId("typing-indicator");
+  }
+
+  composer(): Locator {
+    return this.page.getByLabel("Message", { exact: true });
+  }
+
+  /** Opens a member's moderation menu and picks an action. */
+  async moderate(name: string, action: string): Promise<void> {
+    const row = this.member(name);
+    await row.hover();
+    await row.getByTestId("member-actions").click();
+    await this.page.getByRole("menuitem", { name: action }).click();
   }
 
   async close(): Promise<void> {

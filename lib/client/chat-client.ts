@@ -12,12 +12,20 @@
 //   synced from the last contiguous `seq` it holds (`room:sync`, paged) and the
 //   results are merged by id: a message is never shown twice;
 // - sends carry a client-generated `clientId` and are retried with the same one,
-//   so the server stores each message once whatever happens to acks.
+//   so the server stores each message once whatever happens to acks; the outbox
+//   is persisted (outbox-store.ts) so a reload or a closed tab loses nothing, and
+//   one send per room is in flight at a time, so a user's messages keep their order.
+//
+// It also keeps presence (member lists per room, everyone's status, reporting
+// this tab as away when hidden or idle), typing (sending throttled starts and
+// stops, receiving others' with an expiry) and the moderation commands.
 import { io, type Socket } from "socket.io-client";
 import {
   ERROR_TEXT,
   MAX_BODY_LENGTH,
   roomNameSchema,
+  TYPING_RECEIVER_EXPIRE_MS,
+  TYPING_THROTTLE_MS,
   type Ack,
   type AckResult,
   type ChatMessage,
@@ -25,10 +33,13 @@ import {
   type DisconnectNotice,
   type ErrorBody,
   type ErrorCode,
+  type PresenceStatus,
+  type RoomRole,
   type RoomSummary,
   type ServerToClientEvents,
   type UserRef,
 } from "@/lib/contract";
+import { browserOutboxDeps, byOrder, OutboxStore, type OutboxLocks, type OutboxStorage, type PersistedOutboxEntry } from "./outbox-store";
 import { fetchSocketToken, SignedOutError, type SocketToken } from "./socket-token";
 
 export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -70,8 +81,41 @@ export interface RoomTimeline {
   tipSeq: number;
 }
 
+/** A member of a room as the member list shows them; their status is in `ChatState.presence`. */
+export interface MemberEntry {
+  id: string;
+  name: string;
+  role: RoomRole;
+}
+
+export interface RoomMembersState {
+  status: "loading" | "ready" | "error";
+  error: ErrorBody | null;
+  /** In no particular order (the UI sorts). Kept while reloading. */
+  list: readonly MemberEntry[];
+}
+
+export interface PresenceEntry {
+  status: PresenceStatus;
+  /** When they were last connected (ISO), for offline users; null if unknown. */
+  lastSeenAt: string | null;
+}
+
+export interface TypingUser {
+  userId: string;
+  name: string;
+}
+
+/** What this tab's handshake sends: the token, and `presence: "away"` when the tab is hidden or idle. */
+export interface HandshakeAuth {
+  token: string;
+  presence?: "away";
+}
+
 export interface ChatState {
   me: UserRef;
+  /** The account is an admin (moderates every room). */
+  isAdmin: boolean;
   connection: ConnectionState;
   /** A short human explanation of the connection state, when useful. */
   connectionDetail: string | null;
@@ -84,6 +128,33 @@ export interface ChatState {
   removals: Readonly<Record<string, RoomRemoval>>;
   /** Rooms where the user is muted, until when (ISO), as announced while this tab was open. */
   mutedUntil: Readonly<Record<string, string>>;
+  /** Member lists of the rooms opened in this tab. */
+  members: Readonly<Record<string, RoomMembersState>>;
+  /** Everyone's status, by user id: from member lists and `presence:changed`. */
+  presence: Readonly<Record<string, PresenceEntry>>;
+  /** Who is typing, per room (never the user themselves), oldest first. */
+  typing: Readonly<Record<string, readonly TypingUser[]>>;
+  /** Muted members per room: user id -> until when (ISO), as announced while this tab was open. */
+  memberMutes: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
+export function initialChatState(me: UserRef, isAdmin = false): ChatState {
+  return {
+    me,
+    isAdmin,
+    connection: "connecting",
+    connectionDetail: null,
+    roomsStatus: "loading",
+    roomsError: null,
+    rooms: [],
+    timelines: {},
+    removals: {},
+    mutedUntil: {},
+    members: {},
+    presence: {},
+    typing: {},
+    memberMutes: {},
+  };
 }
 
 export interface RoomRemoval {
@@ -95,12 +166,16 @@ export type Result<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
 
 export interface ChatClientOptions {
   me: UserRef;
+  /** The session's account role; admins moderate every room. */
+  role?: "USER" | "ADMIN";
   /** Called once when the session is gone (token endpoint answered 401, or the server said so). */
   onSignedOut: (reason: "signed_out" | "banned") => void;
   /** Replaceable for tests. */
   fetchToken?: () => Promise<SocketToken>;
   /** Replaceable for tests: must create the socket with `autoConnect: false` and the given auth function. */
-  createSocket?: (auth: (cb: (data: { token: string }) => void) => void) => ChatSocket;
+  createSocket?: (auth: (cb: (data: HandshakeAuth) => void) => void) => ChatSocket;
+  /** Replaceable for tests: where the outbox is persisted (default: localStorage and Web Locks; null: memory only). */
+  outbox?: { storage: OutboxStorage | null; locks: OutboxLocks | null };
 }
 
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -108,7 +183,12 @@ const HISTORY_PAGE = 50;
 const SYNC_PAGE = 200;
 /** Beyond this many missed messages, reload the latest page instead of replaying them all. */
 const SYNC_RELOAD_THRESHOLD = 1_000;
-const SEND_MAX_AUTO_ATTEMPTS = 8;
+/** Retries of a send the server answered `internal` (a bug) before it shows as failed. */
+const SEND_MAX_INTERNAL_ATTEMPTS = 5;
+const SEND_MAX_BACKOFF_MS = 30_000;
+/** Report this tab as away after this long without input (it is away at once when hidden). */
+const IDLE_AWAY_MS = 5 * 60_000;
+const IDLE_CHECK_MS = 15_000;
 const READ_THROTTLE_MS = 1_000;
 /** Renew the token at this fraction of its remaining lifetime. */
 const RENEW_AT = 0.8;
@@ -129,6 +209,9 @@ interface OutboxEntry {
   roomId: string;
   body: string;
   createdAt: string;
+  author: UserRef;
+  /** Send order; see PersistedOutboxEntry. */
+  order: number;
   status: "pending" | "failed";
   error: ErrorBody | null;
   attempts: number;
@@ -195,6 +278,15 @@ function newClientId(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** Input that counts as "the user is here" (the tab stops being idle). */
+const ACTIVITY_EVENTS = ["pointerdown", "pointermove", "keydown", "wheel", "touchstart"] as const;
+
+/** Send errors after which the same send is retried by itself (with backoff), until acknowledged. */
+function retryableSend(code: ErrorCode, attempts: number): boolean {
+  if (code === "unavailable" || code === "rate_limited" || code === "unauthorized") return true;
+  return code === "internal" && attempts < SEND_MAX_INTERNAL_ATTEMPTS;
+}
+
 function withJitter(ms: number): number {
   return Math.round(ms * (0.75 + Math.random() * 0.5));
 }
@@ -222,22 +314,49 @@ export class ChatClient {
   private renewTimer: ReturnType<typeof setTimeout> | null = null;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
 
+  /** Persists the outbox; entries this tab sends carry its tab id. */
+  private readonly outboxStore: OutboxStore;
+  /** Highest send order used or adopted, so new messages go after everything queued. */
+  private lastOrder = 0;
+
+  /** This tab is hidden or idle (what it wants the server to know). */
+  private away = false;
+  /** What the current connection last told the server (handshake or `presence:set`). */
+  private reportedAway = false;
+  /** What the handshake of the connection being made said. */
+  private handshakeAway = false;
+  private lastInputAt = Date.now();
+  private idleTimer: ReturnType<typeof setInterval> | null = null;
+
+  /** Typing this tab reported, per room. */
+  private readonly typingOut = new Map<string, { lastStartAt: number; active: boolean }>();
+  /** Expiry timers of others' typing states: roomId -> userId -> timer. */
+  private readonly typingTimers = new Map<string, Map<string, ReturnType<typeof setTimeout>>>();
+
+  /** Counts presence events; per user, the count at their latest event (a stale member list must not undo it). */
+  private presenceTick = 0;
+  private readonly presenceTouched = new Map<string, number>();
+  /** Membership events received while a room's member list was loading, replayed onto the answer. */
+  private readonly membershipWhileLoading = new Map<string, Array<{ user: UserRef; joined: boolean }>>();
+  private membersRun = 0;
+  /** The load in progress per room, so a stale answer is ignored. */
+  private readonly membersRuns = new Map<string, number>();
+
   constructor(options: ChatClientOptions) {
     this.options = options;
     this.me = options.me;
     this.fetchToken = options.fetchToken ?? fetchSocketToken;
-    this.state = {
-      me: options.me,
-      connection: "connecting",
-      connectionDetail: null,
-      roomsStatus: "loading",
-      roomsError: null,
-      rooms: [],
-      timelines: {},
-      removals: {},
-      mutedUntil: {},
-    };
-    const auth = (cb: (data: { token: string }) => void) => this.provideHandshakeToken(cb);
+    this.state = initialChatState(options.me, options.role === "ADMIN");
+    const deps = options.outbox ?? browserOutboxDeps();
+    this.outboxStore = new OutboxStore({
+      userId: options.me.id,
+      tabId: newClientId(),
+      storage: deps.storage,
+      locks: deps.locks,
+      onExternalChange: (clientId, entry) => this.onExternalOutboxChange(clientId, entry),
+      onOrphans: () => void this.adoptOutbox(),
+    });
+    const auth = (cb: (data: HandshakeAuth) => void) => this.provideHandshakeToken(cb);
     this.socket =
       options.createSocket?.(auth) ??
       io({
@@ -272,7 +391,15 @@ export class ChatClient {
     if (typeof window !== "undefined") {
       window.addEventListener("online", this.onBrowserOnline);
       window.addEventListener("offline", this.onBrowserOffline);
+      window.addEventListener("storage", this.onStorage);
+      window.addEventListener("focus", this.onActivity);
+      document.addEventListener("visibilitychange", this.onVisibility);
+      for (const type of ACTIVITY_EVENTS) document.addEventListener(type, this.onActivity, { capture: true, passive: true });
+      this.lastInputAt = Date.now();
+      this.away = this.computeAway();
+      this.idleTimer = setInterval(() => this.updateAway(), IDLE_CHECK_MS);
     }
+    void this.adoptOutbox();
     this.socket.connect();
     this.updateConnection();
   }
@@ -283,9 +410,17 @@ export class ChatClient {
     if (typeof window !== "undefined") {
       window.removeEventListener("online", this.onBrowserOnline);
       window.removeEventListener("offline", this.onBrowserOffline);
+      window.removeEventListener("storage", this.onStorage);
+      window.removeEventListener("focus", this.onActivity);
+      document.removeEventListener("visibilitychange", this.onVisibility);
+      for (const type of ACTIVITY_EVENTS) document.removeEventListener(type, this.onActivity, { capture: true });
     }
+    if (this.idleTimer) clearInterval(this.idleTimer);
+    this.idleTimer = null;
     this.clearTimers();
     this.socket.disconnect();
+    // Another tab of this user may take over what is still unsent.
+    this.outboxStore.release();
   }
 
   private clearTimers(): void {
@@ -338,11 +473,13 @@ export class ChatClient {
 
   // ---------------------------------------------------------------- auth
 
-  private provideHandshakeToken(cb: (data: { token: string }) => void): void {
+  private provideHandshakeToken(cb: (data: HandshakeAuth) => void): void {
     this.fetchToken().then(
       (token) => {
         this.token = token;
-        cb({ token: token.token });
+        // A hidden or idle tab that reconnects says so at once, instead of flashing online.
+        this.handshakeAway = this.computeAway();
+        cb(this.handshakeAway ? { token: token.token, presence: "away" } : { token: token.token });
       },
       (err: unknown) => {
         if (err instanceof SignedOutError) {
@@ -421,6 +558,7 @@ export class ChatClient {
       this.failedAttempts = 0;
       this.manualReconnectAttempt = 0;
       this.lastNotice = null;
+      this.reportedAway = this.handshakeAway;
       this.updateConnection(null);
       this.scheduleRenewal();
       void this.afterConnect();
@@ -441,6 +579,9 @@ export class ChatClient {
         room.syncing = false;
         room.syncRun += 1;
       }
+      // The server ends this connection's typing; others' stops may be missed meanwhile.
+      this.typingOut.clear();
+      this.clearTyping();
       const notice = this.lastNotice;
       this.lastNotice = null;
       if (reason === "io client disconnect") {
@@ -476,7 +617,11 @@ export class ChatClient {
       this.lastNotice = notice.reason;
     });
 
-    socket.on("message:created", (m) => this.onMessageEvent(m, true));
+    socket.on("message:created", (m) => {
+      // Whoever sent it has stopped typing it.
+      this.setTyping(m.roomId, m.author.id, m.author.name, false);
+      this.onMessageEvent(m, true);
+    });
     socket.on("message:updated", (m) => this.onMessageEvent(m, false));
     socket.on("message:deleted", (m) => this.onMessageEvent(m, false));
 
@@ -494,17 +639,21 @@ export class ChatClient {
       this.patchRoom(e.roomId, (r) => ({ ...r, membership: null }));
       this.dropRoom(e.roomId);
     });
-    socket.on("room:member-muted", (e) => {
-      if (e.user.id !== this.me.id) return;
-      const mutedUntil = { ...this.state.mutedUntil };
-      if (e.mutedUntil && Date.parse(e.mutedUntil) > Date.now()) mutedUntil[e.roomId] = e.mutedUntil;
-      else delete mutedUntil[e.roomId];
-      this.setState({ mutedUntil });
+    socket.on("room:member-muted", (e) => this.onMemberMuted(e.roomId, e.user, e.mutedUntil));
+
+    socket.on("presence:changed", (e) => {
+      this.presenceTouched.set(e.userId, ++this.presenceTick);
+      this.setPresence(e.userId, { status: e.status, lastSeenAt: e.status === "offline" ? e.lastSeenAt : null });
+      if (e.status === "offline") this.clearTypingOf(e.userId);
     });
+    socket.on("typing:changed", (e) => this.setTyping(e.roomId, e.userId, e.name, e.typing));
   }
 
   private async afterConnect(): Promise<void> {
+    // The tab went hidden or idle (or came back) while the handshake was under way.
+    if (this.away !== this.reportedAway) void this.reportPresence();
     this.flushOutbox();
+    void this.adoptOutbox();
     await this.resyncAll();
   }
 
@@ -512,6 +661,11 @@ export class ChatClient {
   private async resyncAll(): Promise<void> {
     await this.loadRooms();
     if (!this.socket.connected) return;
+    // Presence and membership events may have been missed: reload the member lists held.
+    for (const roomId of Object.keys(this.state.members)) {
+      if (this.isMember(roomId)) void this.loadMembers(roomId);
+      else this.dropMembers(roomId);
+    }
     for (const room of this.rooms.values()) {
       if (!this.isMember(room.id)) {
         this.dropRoom(room.id);
@@ -602,7 +756,17 @@ export class ChatClient {
       if (isMe && !joined) membership = null;
       return { ...room, memberCount, membership };
     });
-    if (isMe && !joined) this.dropRoom(roomId);
+    if (isMe && !joined) {
+      this.dropRoom(roomId);
+      return;
+    }
+    if (!joined) {
+      this.setTyping(roomId, user.id, user.name, false);
+      this.onMemberMuted(roomId, user, null);
+    }
+    const loading = this.membershipWhileLoading.get(roomId);
+    if (loading) loading.push({ user, joined });
+    this.applyMembership(roomId, user, joined);
   }
 
   async createRoom(name: string, isPublic: boolean): Promise<Result<RoomSummary>> {
@@ -664,6 +828,233 @@ export class ChatClient {
     }, wait);
   }
 
+  // ---------------------------------------------------------------- presence and members
+
+  private setPresence(userId: string, entry: PresenceEntry): void {
+    const current = this.state.presence[userId];
+    if (current && current.status === entry.status && current.lastSeenAt === entry.lastSeenAt) return;
+    this.setState({ presence: { ...this.state.presence, [userId]: entry } });
+  }
+
+  private setMembers(roomId: string, members: RoomMembersState): void {
+    this.setState({ members: { ...this.state.members, [roomId]: members } });
+  }
+
+  /** Loads the room's member list (call when the room is shown); events keep it current afterwards. */
+  openMembers(roomId: string): void {
+    if (!this.isMember(roomId) || !this.socket.connected) return;
+    const current = this.state.members[roomId];
+    if (current && current.status !== "error") return;
+    void this.loadMembers(roomId);
+  }
+
+  private async loadMembers(roomId: string): Promise<void> {
+    const run = ++this.membersRun;
+    this.membersRuns.set(roomId, run);
+    const previous = this.state.members[roomId];
+    this.setMembers(roomId, { status: "loading", error: null, list: previous?.list ?? [] });
+    this.membershipWhileLoading.set(roomId, []);
+    const since = this.presenceTick;
+    const result = await this.request("room:members", { roomId });
+    if (this.membersRuns.get(roomId) !== run) return; // dropped, or a newer load runs
+    this.membersRuns.delete(roomId);
+    const replay = this.membershipWhileLoading.get(roomId) ?? [];
+    this.membershipWhileLoading.delete(roomId);
+    const current = this.state.members[roomId];
+    if (!current) return;
+    if (!result.ok) {
+      this.setMembers(roomId, { status: "error", error: result.error, list: current.list });
+      return;
+    }
+    const presence = { ...this.state.presence };
+    for (const m of result.data.members) {
+      // A presence event that arrived after the request is newer than the answer.
+      if ((this.presenceTouched.get(m.id) ?? 0) > since) continue;
+      presence[m.id] = { status: m.status, lastSeenAt: m.status === "offline" ? m.lastSeenAt : null };
+    }
+    const list = result.data.members.map((m) => ({ id: m.id, name: m.name, role: m.role }));
+    this.setState({ presence, members: { ...this.state.members, [roomId]: { status: "ready", error: null, list } } });
+    for (const event of replay) this.applyMembership(roomId, event.user, event.joined, false);
+  }
+
+  private applyMembership(roomId: string, user: UserRef, joined: boolean, live = true): void {
+    const current = this.state.members[roomId];
+    if (!current) return;
+    const has = current.list.some((m) => m.id === user.id);
+    if (joined) {
+      if (!has) this.setMembers(roomId, { ...current, list: [...current.list, { id: user.id, name: user.name, role: "MEMBER" }] });
+      // Joining takes a connection: the joiner is online now.
+      const known = this.state.presence[user.id];
+      if (live && (!known || known.status === "offline")) {
+        this.presenceTouched.set(user.id, ++this.presenceTick);
+        this.setPresence(user.id, { status: "online", lastSeenAt: null });
+      }
+    } else if (has) {
+      this.setMembers(roomId, { ...current, list: current.list.filter((m) => m.id !== user.id) });
+    }
+  }
+
+  /** Forgets a room's member list, typing and mutes (the user left it or was removed). */
+  private dropMembers(roomId: string): void {
+    this.membersRuns.delete(roomId);
+    this.membershipWhileLoading.delete(roomId);
+    const timers = this.typingTimers.get(roomId);
+    if (timers) for (const timer of timers.values()) clearTimeout(timer);
+    this.typingTimers.delete(roomId);
+    const { members, typing, memberMutes } = this.state;
+    if (!(roomId in members) && !(roomId in typing) && !(roomId in memberMutes)) return;
+    const nextMembers = { ...members };
+    const nextTyping = { ...typing };
+    const nextMutes = { ...memberMutes };
+    delete nextMembers[roomId];
+    delete nextTyping[roomId];
+    delete nextMutes[roomId];
+    this.setState({ members: nextMembers, typing: nextTyping, memberMutes: nextMutes });
+  }
+
+  private onMemberMuted(roomId: string, user: UserRef, until: string | null): void {
+    const active = until !== null && Date.parse(until) > Date.now();
+    if (user.id === this.me.id) {
+      const mutedUntil = { ...this.state.mutedUntil };
+      if (active) mutedUntil[roomId] = until;
+      else delete mutedUntil[roomId];
+      this.setState({ mutedUntil });
+    }
+    const roomMutes = this.state.memberMutes[roomId] ?? {};
+    if (active ? roomMutes[user.id] === until : !(user.id in roomMutes)) return;
+    const next = { ...roomMutes };
+    if (active) next[user.id] = until;
+    else delete next[user.id];
+    this.setState({ memberMutes: { ...this.state.memberMutes, [roomId]: next } });
+  }
+
+  // ---------------------------------------------------------------- away
+
+  private computeAway(): boolean {
+    if (typeof document === "undefined") return false;
+    return document.visibilityState === "hidden" || Date.now() - this.lastInputAt >= IDLE_AWAY_MS;
+  }
+
+  private onVisibility = (): void => {
+    // Coming back to the tab is using it.
+    if (document.visibilityState === "visible") this.lastInputAt = Date.now();
+    this.updateAway();
+  };
+
+  private onActivity = (): void => {
+    this.lastInputAt = Date.now();
+    if (this.away) this.updateAway();
+  };
+
+  private updateAway(): void {
+    const away = this.computeAway();
+    if (away === this.away) return;
+    this.away = away;
+    void this.reportPresence();
+  }
+
+  /** Tells the server whether this connection is away (`presence:set`); the next connect retries a failure. */
+  private async reportPresence(): Promise<void> {
+    if (!this.socket.connected || this.away === this.reportedAway) return;
+    const away = this.away;
+    this.reportedAway = away;
+    const result = await this.request("presence:set", { status: away ? "away" : "online" });
+    if (!result.ok) {
+      if (this.reportedAway === away) this.reportedAway = !away;
+      return;
+    }
+    this.presenceTouched.set(this.me.id, ++this.presenceTick);
+    this.setPresence(this.me.id, { status: result.data.status, lastSeenAt: null });
+    // It changed again while the answer was on its way.
+    if (this.away !== this.reportedAway) void this.reportPresence();
+  }
+
+  // ---------------------------------------------------------------- typing
+
+  /**
+   * The composer's text changed: while there is text, tell the room the user is
+   * typing (at most once per TYPING_THROTTLE_MS); when it is cleared, stop.
+   */
+  typingInput(roomId: string, hasText: boolean): void {
+    if (!hasText) return this.stopTyping(roomId);
+    if (!this.socket.connected) return; // never queued for later: stale by then
+    const now = Date.now();
+    const current = this.typingOut.get(roomId);
+    if (current?.active && now - current.lastStartAt < TYPING_THROTTLE_MS) return;
+    this.typingOut.set(roomId, { lastStartAt: now, active: true });
+    this.socket.emit("typing:start", { roomId });
+  }
+
+  /** The user sent, cleared the composer or left it: stop showing them as typing. */
+  stopTyping(roomId: string): void {
+    const current = this.typingOut.get(roomId);
+    if (!current?.active) return;
+    this.typingOut.delete(roomId);
+    if (this.socket.connected) this.socket.emit("typing:stop", { roomId });
+  }
+
+  private setTyping(roomId: string, userId: string, name: string, typing: boolean): void {
+    if (userId === this.me.id) return;
+    let timers = this.typingTimers.get(roomId);
+    const timer = timers?.get(userId);
+    if (timer) clearTimeout(timer);
+    const list = this.state.typing[roomId] ?? [];
+    const present = list.some((t) => t.userId === userId);
+    if (typing) {
+      if (!timers) {
+        timers = new Map();
+        this.typingTimers.set(roomId, timers);
+      }
+      // The typist's stop may never come (their server died): expire it here too.
+      timers.set(
+        userId,
+        setTimeout(() => this.setTyping(roomId, userId, name, false), TYPING_RECEIVER_EXPIRE_MS),
+      );
+      if (!present) this.setState({ typing: { ...this.state.typing, [roomId]: [...list, { userId, name }] } });
+      return;
+    }
+    timers?.delete(userId);
+    if (!present) return;
+    const next = list.filter((t) => t.userId !== userId);
+    const all = { ...this.state.typing };
+    if (next.length > 0) all[roomId] = next;
+    else delete all[roomId];
+    this.setState({ typing: all });
+  }
+
+  private clearTypingOf(userId: string): void {
+    for (const roomId of Object.keys(this.state.typing)) this.setTyping(roomId, userId, "", false);
+  }
+
+  private clearTyping(): void {
+    for (const timers of this.typingTimers.values()) for (const timer of timers.values()) clearTimeout(timer);
+    this.typingTimers.clear();
+    if (Object.keys(this.state.typing).length > 0) this.setState({ typing: {} });
+  }
+
+  // ---------------------------------------------------------------- moderation
+
+  /** Removes a member from the room (they may join a public room again). */
+  async kickMember(roomId: string, userId: string): Promise<Result<null>> {
+    const result = await this.request("room:kick", { roomId, userId });
+    return result.ok ? { ok: true, data: null } : result;
+  }
+
+  /** Removes a member and keeps them out until unbanned. */
+  async banMember(roomId: string, userId: string, reason?: string): Promise<Result<null>> {
+    const result = await this.request("room:ban", reason ? { roomId, userId, reason } : { roomId, userId });
+    return result.ok ? { ok: true, data: null } : result;
+  }
+
+  /** Mutes a member for `minutes` (0 lifts it). Resolves with when the mute ends (ISO), or null. */
+  async muteMember(roomId: string, userId: string, minutes: number): Promise<Result<string | null>> {
+    const result = await this.request("room:mute", { roomId, userId, minutes });
+    if (!result.ok) return result;
+    const name = this.state.members[roomId]?.list.find((m) => m.id === userId)?.name ?? "";
+    this.onMemberMuted(roomId, { id: userId, name }, result.data.mutedUntil);
+    return { ok: true, data: result.data.mutedUntil };
+  }
+
   // ---------------------------------------------------------------- timelines
 
   private room(roomId: string): RoomData {
@@ -690,6 +1081,7 @@ export class ChatClient {
   }
 
   private dropRoom(roomId: string): void {
+    this.dropMembers(roomId);
     if (!this.rooms.delete(roomId)) return;
     const timelines = { ...this.state.timelines };
     delete timelines[roomId];
@@ -838,7 +1230,11 @@ export class ChatClient {
       return { ...r, lastSeq, lastChange, membership };
     });
     const room = this.rooms.get(message.roomId);
-    if (!room || room.status === "idle" || room.status === "error") return;
+    if (!room || room.status === "idle" || room.status === "error") {
+      // Not shown here, but it may still be in this tab's outbox (sent, ack lost).
+      this.settleOutbox(message);
+      return;
+    }
     if (room.status === "loading") {
       // Keep it; loadHistory reconciles the window when the page arrives.
       this.merge(room, [message]);
@@ -877,10 +1273,11 @@ export class ChatClient {
     if (m.author.id !== this.me.id) return;
     const entry = this.outbox.get(m.clientId);
     if (!entry || entry.roomId !== m.roomId) return;
-    if (entry.retryTimer) clearTimeout(entry.retryTimer);
-    this.outbox.delete(m.clientId);
+    this.removeEntry(entry);
     const room = this.rooms.get(m.roomId);
     if (room && !room.byId.has(m.id)) this.publish(room);
+    // The next one of this room may go now.
+    if (!entry.inFlight) this.pump(m.roomId);
   }
 
   private viewOf(m: ChatMessage): TimelineMessage {
@@ -914,7 +1311,7 @@ export class ChatClient {
       seq: null,
       clientId: entry.clientId,
       roomId: entry.roomId,
-      author: this.me,
+      author: entry.author,
       body: entry.body,
       createdAt: entry.createdAt,
       editedAt: null,
@@ -930,8 +1327,10 @@ export class ChatClient {
     if (this.rooms.get(room.id) !== room) return;
     const stored = [...room.byId.values()].sort((a, b) => a.seq - b.seq);
     const items: TimelineMessage[] = stored.map((m) => this.viewOf(m));
-    for (const entry of this.outbox.values()) {
-      if (entry.roomId === room.id) items.push(this.outboxView(entry));
+    const storedClientIds = new Set(stored.filter((m) => m.author.id === this.me.id).map((m) => m.clientId));
+    // One row per clientId: an entry whose message is already held is settled, not shown twice.
+    for (const entry of this.roomOutbox(room.id)) {
+      if (!storedClientIds.has(entry.clientId)) items.push(this.outboxView(entry));
     }
     const timeline: RoomTimeline = {
       status: room.status,
@@ -957,11 +1356,14 @@ export class ChatClient {
     if (body.length > MAX_BODY_LENGTH) {
       return localError("too_large", `Messages are at most ${MAX_BODY_LENGTH.toLocaleString("en-US")} characters`);
     }
+    this.lastOrder = Math.max(this.lastOrder + 1, Date.now());
     const entry: OutboxEntry = {
       clientId: newClientId(),
       roomId,
       body,
       createdAt: new Date().toISOString(),
+      author: this.me,
+      order: this.lastOrder,
       status: "pending",
       error: null,
       attempts: 0,
@@ -970,23 +1372,74 @@ export class ChatClient {
       view: null,
     };
     this.outbox.set(entry.clientId, entry);
+    // Stored before anything goes on the wire: a reload or a closed tab from here on loses nothing.
+    this.persist(entry);
+    this.stopTyping(roomId);
     this.publishRoom(roomId);
-    void this.attemptSend(entry);
+    this.pump(roomId);
     return null;
   }
 
-  private flushOutbox(): void {
+  /** This room's outbox, in send order. */
+  private roomOutbox(roomId: string): OutboxEntry[] {
+    const entries: OutboxEntry[] = [];
+    for (const entry of this.outbox.values()) if (entry.roomId === roomId) entries.push(entry);
+    return entries.sort(byOrder);
+  }
+
+  private persist(entry: OutboxEntry): void {
+    const persisted: PersistedOutboxEntry = {
+      clientId: entry.clientId,
+      roomId: entry.roomId,
+      body: entry.body,
+      createdAt: entry.createdAt,
+      author: entry.author,
+      status: entry.status,
+      error: entry.error,
+      order: entry.order,
+      owner: this.outboxStore.tabId,
+    };
+    this.outboxStore.put(persisted);
+  }
+
+  /** Acknowledged, stored, or discarded: gone from memory and from storage. */
+  private removeEntry(entry: OutboxEntry): void {
+    if (entry.retryTimer) clearTimeout(entry.retryTimer);
+    entry.retryTimer = null;
+    if (this.outbox.get(entry.clientId) === entry) this.outbox.delete(entry.clientId);
+    this.outboxStore.remove(entry.clientId);
+  }
+
+  /**
+   * Sends the room's oldest pending message, unless one is already on its way
+   * or waiting for its retry: one in flight per room keeps the user's order.
+   */
+  private pump(roomId: string): void {
+    if (!this.socket.connected) return; // flushed at the next connect
+    let head: OutboxEntry | null = null;
     for (const entry of this.outbox.values()) {
-      if (entry.status === "pending" && !entry.inFlight) {
-        if (entry.retryTimer) clearTimeout(entry.retryTimer);
-        entry.retryTimer = null;
-        void this.attemptSend(entry);
-      }
+      if (entry.roomId !== roomId || entry.status !== "pending") continue;
+      if (entry.inFlight) return;
+      if (!head || byOrder(entry, head) < 0) head = entry;
     }
+    if (!head || head.retryTimer) return;
+    void this.attemptSend(head);
+  }
+
+  /** (Re)connected: send every room's queue now, without waiting for backoff timers. */
+  private flushOutbox(): void {
+    const rooms = new Set<string>();
+    for (const entry of this.outbox.values()) {
+      if (entry.status !== "pending" || entry.inFlight) continue;
+      if (entry.retryTimer) clearTimeout(entry.retryTimer);
+      entry.retryTimer = null;
+      rooms.add(entry.roomId);
+    }
+    for (const roomId of rooms) this.pump(roomId);
   }
 
   private async attemptSend(entry: OutboxEntry): Promise<void> {
-    if (entry.inFlight || !this.socket.connected) return; // flushed at the next connect
+    if (entry.inFlight || !this.socket.connected) return;
     entry.inFlight = true;
     entry.attempts += 1;
     const result = await this.request("message:send", {
@@ -995,30 +1448,36 @@ export class ChatClient {
       body: entry.body,
     });
     entry.inFlight = false;
-    if (this.outbox.get(entry.clientId) !== entry) return; // settled by a broadcast or discarded
+    if (this.outbox.get(entry.clientId) !== entry) {
+      // Settled by a broadcast, discarded, or sent by another tab meanwhile.
+      this.pump(entry.roomId);
+      return;
+    }
     if (result.ok) {
       const room = this.rooms.get(entry.roomId);
-      if (room) this.merge(room, [result.data.message]);
-      if (this.outbox.get(entry.clientId) === entry) {
-        // The room isn't loaded here: nothing to show it in.
-        this.outbox.delete(entry.clientId);
-      }
+      if (room && room.status !== "idle" && room.status !== "error") this.merge(room, [result.data.message]);
+      // Not merged (the room isn't loaded here): nothing to show it in.
+      if (this.outbox.get(entry.clientId) === entry) this.removeEntry(entry);
+      this.pump(entry.roomId);
       return;
     }
     const code = result.error.code;
-    const retryable = code === "unavailable" || code === "rate_limited";
-    if (retryable && entry.attempts < SEND_MAX_AUTO_ATTEMPTS) {
-      // Same clientId: the server stores it at most once.
-      const delay = withJitter(Math.min(1_000 * 2 ** (entry.attempts - 1), 15_000));
+    if (retryableSend(code, entry.attempts)) {
+      // Same clientId: the server stores it at most once, however many times it arrives.
+      const base = code === "rate_limited" ? 2_000 : 1_000;
+      const delay = withJitter(Math.min(base * 2 ** Math.min(entry.attempts - 1, 10), SEND_MAX_BACKOFF_MS));
       entry.retryTimer = setTimeout(() => {
         entry.retryTimer = null;
-        void this.attemptSend(entry);
+        this.pump(entry.roomId);
       }, delay);
       return;
     }
+    // Refused for good (forbidden, too_large, muted, ...): the user decides.
     entry.status = "failed";
     entry.error = result.error;
+    this.persist(entry);
     this.publishRoom(entry.roomId);
+    this.pump(entry.roomId);
   }
 
   retry(clientId: string): void {
@@ -1027,16 +1486,75 @@ export class ChatClient {
     entry.status = "pending";
     entry.error = null;
     entry.attempts = 0;
+    this.persist(entry);
     this.publishRoom(entry.roomId);
-    void this.attemptSend(entry);
+    this.pump(entry.roomId);
   }
 
   discard(clientId: string): void {
     const entry = this.outbox.get(clientId);
     if (!entry) return;
-    if (entry.retryTimer) clearTimeout(entry.retryTimer);
-    this.outbox.delete(clientId);
+    this.removeEntry(entry);
     this.publishRoom(entry.roomId);
+    this.pump(entry.roomId);
+  }
+
+  /**
+   * Takes over the persisted messages no open tab is sending (this tab's
+   * previous life, a closed tab) and sends them, in order, as pending.
+   */
+  private async adoptOutbox(): Promise<void> {
+    const adopted = await this.outboxStore.adopt((clientId) => this.outbox.has(clientId));
+    if (adopted.length === 0) return;
+    const rooms = new Set<string>();
+    for (const p of adopted) {
+      if (this.outbox.has(p.clientId)) continue;
+      const entry: OutboxEntry = {
+        clientId: p.clientId,
+        roomId: p.roomId,
+        body: p.body,
+        createdAt: p.createdAt,
+        author: this.me,
+        order: p.order,
+        status: p.status,
+        error: p.error,
+        attempts: 0,
+        inFlight: false,
+        retryTimer: null,
+        view: null,
+      };
+      this.lastOrder = Math.max(this.lastOrder, p.order);
+      // Already stored (its ack was lost) and held here: settled, not shown twice.
+      const room = this.rooms.get(p.roomId);
+      const stored = room ? [...room.byId.values()].some((m) => m.clientId === p.clientId && m.author.id === this.me.id) : false;
+      if (stored) {
+        this.outboxStore.remove(p.clientId);
+        continue;
+      }
+      this.outbox.set(p.clientId, entry);
+      rooms.add(p.roomId);
+    }
+    for (const roomId of rooms) {
+      this.publishRoom(roomId);
+      this.pump(roomId);
+    }
+  }
+
+  private onStorage = (event: StorageEvent): void => {
+    if (event.storageArea !== null && typeof window !== "undefined" && event.storageArea !== window.localStorage) return;
+    this.outboxStore.handleStorageEvent(event.key, event.newValue);
+  };
+
+  /** Another tab removed an entry this tab holds: it was delivered or discarded there. */
+  private onExternalOutboxChange(clientId: string, entry: PersistedOutboxEntry | null): void {
+    if (entry !== null) return;
+    const mine = this.outbox.get(clientId);
+    if (!mine || mine.inFlight) return;
+    if (mine.retryTimer) clearTimeout(mine.retryTimer);
+    mine.retryTimer = null;
+    this.outbox.delete(clientId);
+    this.publishRoom(mine.roomId);
+    this.pump(mine.roomId);
   }
 
   async editMessage(messageId: string, body: string): Promise<Result<ChatMessage>> {

@@ -3,34 +3,22 @@
 // every component under <ChatProvider>, read through useSyncExternalStore.
 import { createContext, useContext, useEffect, useState, useSyncExternalStore, type ReactNode } from "react";
 import type { UserRef } from "@/lib/contract";
-import { ChatClient, type ChatState } from "./chat-client";
+import { ChatClient, initialChatState, type ChatState } from "./chat-client";
 
-let shared: { client: ChatClient; stopTimer: ReturnType<typeof setTimeout> | null } | null = null;
+type AccountRole = "USER" | "ADMIN";
+
+let shared: { client: ChatClient; role: AccountRole; stopTimer: ReturnType<typeof setTimeout> | null } | null = null;
 
 type SignedOutHandler = (reason: "signed_out" | "banned") => void;
 
-function sharedClient(me: UserRef, onSignedOut: SignedOutHandler): ChatClient {
-  if (shared && shared.client.me.id === me.id) return shared.client;
+function sharedClient(me: UserRef, role: AccountRole, onSignedOut: SignedOutHandler): ChatClient {
+  if (shared && shared.client.me.id === me.id && shared.role === role) return shared.client;
   if (shared) {
     if (shared.stopTimer) clearTimeout(shared.stopTimer);
     shared.client.stop();
   }
-  shared = { client: new ChatClient({ me, onSignedOut }), stopTimer: null };
+  shared = { client: new ChatClient({ me, role, onSignedOut }), role, stopTimer: null };
   return shared.client;
-}
-
-function initialState(me: UserRef): ChatState {
-  return {
-    me,
-    connection: "connecting",
-    connectionDetail: null,
-    roomsStatus: "loading",
-    roomsError: null,
-    rooms: [],
-    timelines: {},
-    removals: {},
-    mutedUntil: {},
-  };
 }
 
 interface ChatContextValue {
@@ -42,17 +30,20 @@ const ChatContext = createContext<ChatContextValue | null>(null);
 
 export function ChatProvider({
   me,
+  role = "USER",
   onSignedOut,
   children,
 }: {
   me: UserRef;
+  /** The account's role: admins moderate every room. */
+  role?: AccountRole;
   onSignedOut: SignedOutHandler;
   children: ReactNode;
 }) {
   // No socket during server rendering; the first client render hydrates from `serverState`.
   const [value] = useState<ChatContextValue>(() => ({
-    client: typeof window === "undefined" ? null : sharedClient(me, onSignedOut),
-    serverState: initialState(me),
+    client: typeof window === "undefined" ? null : sharedClient(me, role, onSignedOut),
+    serverState: initialChatState(me, role === "ADMIN"),
   }));
 
   useEffect(() => {

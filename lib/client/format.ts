@@ -40,3 +40,31 @@ export function formatCount(n: number): string {
 export function pluralize(n: number, one: string, many: string = `${one}s`): string {
   return `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
 }
+
+const shortDateFormat = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric" });
+const shortDateWithYearFormat = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", year: "numeric" });
+
+/** "just now", "5 min ago", "3 h ago", "yesterday", "4 days ago", "Mar 3": how long ago, for "last seen". */
+export function formatAgo(iso: string, now: number = Date.now()): string {
+  const then = Date.parse(iso);
+  if (Number.isNaN(then)) return "";
+  const minutes = Math.floor(Math.max(0, now - then) / 60_000);
+  if (minutes < 1) return "just now";
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours} h ago`;
+  const days = Math.floor(hours / 24);
+  if (days === 1) return "yesterday";
+  if (days < 7) return `${days} days ago`;
+  const d = new Date(then);
+  return d.getFullYear() === new Date(now).getFullYear() ? shortDateFormat.format(d) : shortDateWithYearFormat.format(d);
+}
+
+/** "Alice is typing…", "Alice and Bob are typing…", "Several people are typing…"; null when nobody is. */
+export function typingText(names: readonly string[]): string | null {
+  const [first, second] = names;
+  if (first === undefined) return null;
+  if (second === undefined) return `${first} is typing…`;
+  if (names.length === 2) return `${first} and ${second} are typing…`;
+  return "Several people are typing…";
+}
