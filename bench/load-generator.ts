@@ -82,12 +82,12 @@ function socketFor(kind: ServerKind, url: string, spec: ClientSpec, token: strin
     transports: ["websocket"],
     reconnection: false,
     autoConnect: false,
-    timeout: 60_000,
+    timeout: 180_000,
     auth: kind === "parley" ? { token } : { rooms: spec.rooms, userId: spec.userId, name: spec.name },
   });
 }
 
-function waitConnected(socket: ClientSocket, timeoutMs = 60_000): Promise<void> {
+function waitConnected(socket: ClientSocket, timeoutMs = 180_000): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => fail(new Error("connect timeout")), timeoutMs);
     const ok = () => {

@@ -19,6 +19,8 @@ export interface MemoryRow {
   /** (RSS after - RSS before) / clients, bytes. */
   rssPerConnection: number;
   heapPerConnection: number;
+  /** (heapUsed + external) delta / clients, bytes. */
+  accountedPerConnection: number;
 }
 
 export interface StepResult {
@@ -30,8 +32,9 @@ export interface StepResult {
   settle: { seconds: number; presenceEvents: number; cpu: Cpu };
   /** One per node. */
   memory: MemoryRow[];
-  fanout: FanoutResult & { cpu: Cpu; rooms: number; senders: number; membersPerRoom: number };
-  bigRoom?: FanoutResult & { cpu: Cpu; members: number; senders: number };
+  /** The best (lowest p99) of `attempts.length` runs; `attempts` holds every run's p99. */
+  fanout: FanoutResult & { cpu: Cpu; attempts: number[]; rooms: number; senders: number; membersPerRoom: number };
+  bigRoom?: FanoutResult & { cpu: Cpu; attempts: number[]; members: number; senders: number };
   presence?: PresenceResult;
 }
 
@@ -44,7 +47,13 @@ export interface Series {
 }
 
 export interface WritePathResult {
-  throughput: (ThroughputResult & { cpu: Cpu; rooms: number; senders: number })[];
+  throughput: (ThroughputResult & {
+    cpu: Cpu;
+    rooms: number;
+    senders: number;
+    /** Group-commit statements during the phase (from /metrics): how many, per second, mean batch, mean time. */
+    db: { statements: number; perSecond: number; meanBatch: number; meanStatementMs: number };
+  })[];
   replay: ReplayResult & { missed: number; pageSize: number };
 }
 
