@@ -56,3 +56,50 @@ test("messages sent offline are delivered once and in order, also from the outbo
   await alice.close();
   await bobAgain.close();
 });
+
+test("a send refused for good shows as failed with the reason, survives a reload, and can be retried or discarded", async ({ browser }) => {
+  const owner = await ChatApp.signUp(browser, uniqueName("Olga"));
+  const member = await ChatApp.signUp(browser, uniqueName("Max"));
+  const room = uniqueName("refused-");
+  await owner.createRoom(room);
+  await expect(member.page.getByTestId("room-item").filter({ hasText: room })).toBeVisible();
+  await member.openRoom(room);
+  await owner.openMembers();
+  await owner.expectMemberStatus(member.name, "online");
+
+  // Written offline; meanwhile the member is muted (they miss the announcement).
+  await member.setOffline(true);
+  await member.send("kept for later");
+  await member.send("thought better of it");
+  await owner.moderate(member.name, "Mute for 10 minutes");
+  await expect(owner.member(member.name).getByTestId("muted-badge")).toBeVisible();
+
+  // Back online: the server refuses both for good; they show as failed, with the reason.
+  await member.setOffline(false);
+  for (const body of ["kept for later", "thought better of it"]) {
+    await expect(member.messagesWithBody(body)).toHaveAttribute("data-status", "failed");
+    await expect(member.messagesWithBody(body)).toContainText("You are muted");
+  }
+
+  // A reload keeps them, still failed (never resent by themselves).
+  await member.page.reload();
+  await member.expectConnected();
+  await expect(member.messagesWithBody("kept for later")).toHaveAttribute("data-status", "failed");
+  await expect(member.messagesWithBody("thought better of it")).toHaveAttribute("data-status", "failed");
+  expect(await member.persistedOutbox()).toBe(2);
+
+  // Unmuted: one is retried and delivered once, the other discarded.
+  await owner.moderate(member.name, "Unmute");
+  await expect(owner.member(member.name).getByTestId("muted-badge")).toHaveCount(0);
+  await member.messagesWithBody("kept for later").getByRole("button", { name: "Retry" }).click();
+  await expect(member.messagesWithBody("kept for later")).toHaveAttribute("data-status", "sent");
+  await member.messagesWithBody("thought better of it").getByRole("button", { name: "Discard" }).click();
+  await expect(member.messagesWithBody("thought better of it")).toHaveCount(0);
+  await expect.poll(() => member.persistedOutbox()).toBe(0);
+  await owner.expectBodies(["kept for later"]);
+
+  await member.page.reload();
+  await member.expectBodies(["kept for later"]);
+  await owner.close();
+  await member.close();
+});

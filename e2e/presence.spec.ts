@@ -18,6 +18,13 @@ test("room-mates see each other online, see typing come and go, and see a closed
   await expect(alice.page.getByTestId("members-toggle")).toContainText("2 online");
   await expect(alice.page.getByTestId("members-toggle")).toContainText("2 members");
 
+  // A hidden tab is away (amber) for the others, and online again when it is shown.
+  await bob.setTabHidden(true);
+  await alice.expectMemberStatus(bob.name, "away");
+  await expect(alice.member(bob.name)).toContainText("Away");
+  await bob.setTabHidden(false);
+  await alice.expectMemberStatus(bob.name, "online");
+
   // Typing shows for the others (never for the typist), and clears when the text is cleared...
   await expect(alice.typingIndicator()).toHaveAttribute("data-typing", "false");
   await bob.composer().fill("Hello Al");

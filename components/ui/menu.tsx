@@ -1,6 +1,6 @@
 "use client";
 
-import { useCallback, useEffect, useId, useLayoutEffect, useRef, useState, type CSSProperties, type KeyboardEvent, type ReactNode } from "react";
+import { useCallback, useEffect, useId, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
 import { createPortal } from "react-dom";
 import { IconButton } from "./button";
 
@@ -38,7 +38,6 @@ export function Menu({
   testId?: string;
 }) {
   const [open, setOpen] = useState(false);
-  const [style, setStyle] = useState<CSSProperties>({ position: "fixed", visibility: "hidden", top: 0, left: 0 });
   const triggerRef = useRef<HTMLButtonElement>(null);
   const popupRef = useRef<HTMLDivElement>(null);
   const id = useId();
@@ -48,7 +47,8 @@ export function Menu({
     if (focusTrigger) triggerRef.current?.focus();
   }, []);
 
-  // Place the list under the button (or above it when it would not fit), inside the viewport.
+  // Before the first paint: place the list under the button (or above it when it
+  // would not fit), inside the viewport, then focus its first item.
   useLayoutEffect(() => {
     if (!open) return;
     const trigger = triggerRef.current;
@@ -59,14 +59,14 @@ export function Menu({
     const width = popup.offsetWidth;
     const below = rect.bottom + GAP + height + MARGIN <= window.innerHeight || rect.top - GAP - height < MARGIN;
     const top = below ? rect.bottom + GAP : rect.top - GAP - height;
-    let left = align === "right" ? rect.right - width : rect.left;
-    left = Math.max(MARGIN, Math.min(left, window.innerWidth - width - MARGIN));
-    setStyle({ position: "fixed", top: Math.max(MARGIN, top), left });
+    const left = align === "right" ? rect.right - width : rect.left;
+    popup.style.top = `${Math.max(MARGIN, top)}px`;
+    popup.style.left = `${Math.max(MARGIN, Math.min(left, window.innerWidth - width - MARGIN))}px`;
+    popup.querySelector<HTMLElement>("[role=menuitem]")?.focus();
   }, [open, align]);
 
   useEffect(() => {
     if (!open) return;
-    popupRef.current?.querySelector<HTMLElement>("[role=menuitem]")?.focus();
     const onPointer = (e: PointerEvent) => {
       const target = e.target;
       if (!(target instanceof Node)) return;
@@ -78,12 +78,18 @@ export function Menu({
       setOpen(false);
     };
     const onResize = () => setOpen(false);
+    // Escape with the focus elsewhere (inside the list, the list's own handler answers first).
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      if (e.key === "Escape") setOpen(false);
+    };
     document.addEventListener("pointerdown", onPointer);
     document.addEventListener("scroll", onScroll, true);
+    document.addEventListener("keydown", onKey);
     window.addEventListener("resize", onResize);
     return () => {
       document.removeEventListener("pointerdown", onPointer);
       document.removeEventListener("scroll", onScroll, true);
+      document.removeEventListener("keydown", onKey);
       window.removeEventListener("resize", onResize);
     };
   }, [open]);
@@ -122,14 +128,16 @@ export function Menu({
         aria-controls={open ? id : undefined}
         data-testid={testId}
         className={triggerClassName}
-        onClick={() => {
-          setStyle({ position: "fixed", visibility: "hidden", top: 0, left: 0 });
-          setOpen((v) => !v);
-        }}
+        onClick={() => setOpen((v) => !v)}
         onKeyDown={(e) => {
           if (e.key === "ArrowDown" && !open) {
             e.preventDefault();
             setOpen(true);
+          } else if (e.key === "Escape" && open) {
+            // Only the menu closes, not a drawer around it.
+            e.preventDefault();
+            e.stopPropagation();
+            setOpen(false);
           }
         }}
       >
@@ -142,7 +150,7 @@ export function Menu({
               id={id}
               role="menu"
               aria-label={label}
-              style={style}
+              style={{ position: "fixed", top: 0, left: 0 }}
               onKeyDown={onKeyDown}
               className="animate-in z-50 min-w-44 rounded-xl border border-line bg-elevated p-1 shadow-pop"
             >

@@ -115,6 +115,15 @@ export class ChatApp {
     await expect(this.member(name)).toHaveAttribute("data-status", status, timeout ? { timeout } : undefined);
   }
 
+  /** Pretends the tab was hidden (another tab in front, the window minimised) or shown again. */
+  async setTabHidden(hidden: boolean): Promise<void> {
+    await this.page.evaluate((h) => {
+      Object.defineProperty(document, "visibilityState", { configurable: true, get: () => (h ? "hidden" : "visible") });
+      Object.defineProperty(document, "hidden", { configurable: true, get: () => h });
+      document.dispatchEvent(new Event("visibilitychange"));
+    }, hidden);
+  }
+
   typingIndicator(): Locator {
     return this.page.getByTestId("typing-indicator");
   }

@@ -1126,6 +1126,9 @@ export class ChatClient {
     room.changeCursor = Math.max(room.changeCursor, knownChange, ...messages.map((m) => m.change));
     room.status = "ready";
     this.merge(room, messages);
+    // merge() publishes only what changed: an empty room (or one holding only our
+    // outbox) must still leave "loading".
+    this.publish(room);
     const lastSeq = this.findRoom(roomId)?.lastSeq ?? 0;
     if (lastSeq > room.tipSeq || this.maxSeqHeld(room) > room.tipSeq) void this.syncRoom(roomId);
   }
