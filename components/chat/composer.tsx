@@ -105,7 +105,9 @@ export function Composer({ roomId, roomName }: { roomId: string; roomName: strin
     muted && mutedUntil
       ? `You are muted in this room until ${formatTime(mutedUntil)}.`
       : !connected
-        ? `${detail && connection !== "offline" ? detail : OFFLINE_REASON[connection]} ${QUEUED_NOTE}`
+        ? connection === "connecting"
+          ? (detail ?? OFFLINE_REASON.connecting)
+          : `${detail && connection !== "offline" ? detail : OFFLINE_REASON[connection]} ${QUEUED_NOTE}`
         : null;
 
   return (
