@@ -874,6 +874,8 @@ export class ChatClient {
     }
     const list = result.data.members.map((m) => ({ id: m.id, name: m.name, role: m.role }));
     this.setState({ presence, members: { ...this.state.members, [roomId]: { status: "ready", error: null, list } } });
+    // Mutes that began before this tab opened the room.
+    for (const m of result.data.members) if (m.mutedUntil) this.onMemberMuted(roomId, { id: m.id, name: m.name }, m.mutedUntil);
     for (const event of replay) this.applyMembership(roomId, event.user, event.joined, false);
   }
 

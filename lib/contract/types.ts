@@ -38,6 +38,8 @@ export interface RoomMember {
   status: PresenceStatus;
   /** When the user's last connection closed (ISO); null while online/away, or if never seen. */
   lastSeenAt: string | null;
+  /** Set while the member is muted in this room (ISO). */
+  mutedUntil: string | null;
 }
 
 export interface RoomSummary {

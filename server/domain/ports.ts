@@ -37,6 +37,7 @@ export interface MemberRecord {
   name: string;
   role: RoomRole;
   lastSeenAt: Date | null;
+  mutedUntil: Date | null;
 }
 
 export interface RoomsStore {

@@ -12,8 +12,8 @@ function harness(store: PresenceStore = createMemoryPresenceStore(), db = { down
   const published: PresenceChange[] = [];
   const lastSeen: { userId: string; at: Date }[] = [];
   const members: MemberRecord[] = [
-    { id: ann.id, name: ann.name, role: "OWNER", lastSeenAt: null },
-    { id: ben.id, name: ben.name, role: "MEMBER", lastSeenAt: new Date("2026-01-01T00:00:00Z") },
+    { id: ann.id, name: ann.name, role: "OWNER", lastSeenAt: null, mutedUntil: null },
+    { id: ben.id, name: ben.name, role: "MEMBER", lastSeenAt: new Date("2026-01-01T00:00:00Z"), mutedUntil: null },
   ];
   const node = (nodeId: string) =>
     createPresenceService({
@@ -207,8 +207,8 @@ describe("presence service", () => {
     await a.connected(conn(ann, "tab1"));
     const members = await a.roomMembers({ id: ann.id, name: ann.name, role: "USER" }, "r1");
     expect(members).toEqual([
-      { id: ann.id, name: "Ann", role: "OWNER", status: "online", lastSeenAt: null },
-      { id: ben.id, name: "Ben", role: "MEMBER", status: "offline", lastSeenAt: "2026-01-01T00:00:00.000Z" },
+      { id: ann.id, name: "Ann", role: "OWNER", status: "online", lastSeenAt: null, mutedUntil: null },
+      { id: ben.id, name: "Ben", role: "MEMBER", status: "offline", lastSeenAt: "2026-01-01T00:00:00.000Z", mutedUntil: null },
     ]);
   });
 

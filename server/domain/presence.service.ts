@@ -278,6 +278,7 @@ export function createPresenceService(deps: PresenceServiceDeps) {
           role: m.role,
           status,
           lastSeenAt: status === "offline" ? (m.lastSeenAt?.toISOString() ?? null) : null,
+          mutedUntil: m.mutedUntil && m.mutedUntil.getTime() > Date.now() ? m.mutedUntil.toISOString() : null,
         };
       });
     },

@@ -51,6 +51,10 @@ describe("moderation", () => {
     expect(new Date(muted.mutedUntil ?? 0).getTime()).toBeGreaterThan(Date.now());
     expect(await send(member.socket, room.id)).toMatchObject({ ok: false, error: { code: "muted" } });
     expect((await call(member.socket, "room:history", { roomId: room.id })).ok).toBe(true);
+    // Someone opening the member list later sees the mute too.
+    const { members } = await ok<{ members: { id: string; mutedUntil: string | null }[] }>(owner.socket, "room:members", { roomId: room.id });
+    expect(members.find((m) => m.id === member.user.id)?.mutedUntil).toBe(muted.mutedUntil);
+    expect(members.find((m) => m.id === owner.user.id)?.mutedUntil).toBeNull();
     await ok(owner.socket, "room:mute", { roomId: room.id, userId: member.user.id, minutes: 0 });
     expect((await send(member.socket, room.id)).ok).toBe(true);
   });

@@ -80,10 +80,16 @@ export function createPrismaRoomsStore(prisma: AppPrismaClient): RoomsStore {
       guard(async () => {
         const rows = await prisma.membership.findMany({
           where: { roomId },
-          select: { role: true, user: { select: { id: true, name: true, lastSeenAt: true } } },
+          select: { role: true, mutedUntil: true, user: { select: { id: true, name: true, lastSeenAt: true } } },
           orderBy: [{ user: { name: "asc" } }, { userId: "asc" }],
         });
-        return rows.map((r) => ({ id: r.user.id, name: r.user.name, role: r.role, lastSeenAt: r.user.lastSeenAt }));
+        return rows.map((r) => ({
+          id: r.user.id,
+          name: r.user.name,
+          role: r.role,
+          lastSeenAt: r.user.lastSeenAt,
+          mutedUntil: r.mutedUntil,
+        }));
       }),
 
     markRead: (roomId, userId, seq) =>
