@@ -3,7 +3,8 @@
 import { spawn, spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 
-const dataDir = ".tmp/e2e-data";
+// One data directory per port, so runs on different ports do not wipe each other.
+const dataDir = `.tmp/e2e-data-${process.env.PORT ?? 3100}`;
 rmSync(dataDir, { recursive: true, force: true });
 
 if (process.env.E2E_SKIP_BUILD !== "1") {
