@@ -86,13 +86,14 @@ export function targets(run: RunResult): Target[] {
   if (!twoNode) {
     out.push({ name: "Fan-out p99, 2 nodes over Redis", parley: "not run", baseline: "", ratio: "n/a", limit: "≤ 2x", met: undefined });
   }
-  for (const tp of run.writePath?.throughput ?? []) {
+  for (const [i, tp] of (run.writePath?.throughput ?? []).entries()) {
+    const relay = run.baselineWritePath?.throughput[i];
     const ok = tp.ackedPerSecond >= 3_000 * 0.99 && tp.ack.p99 < 50 && tp.unanswered === 0 && Object.keys(tp.ackErrors).length === 0;
     out.push({
       name: `Persisted messages/s per node at ${int(tp.offeredPerSecond)}/s offered, ack p99`,
       parley: `${int(tp.ackedPerSecond)}/s, p99 ${ms(tp.ack.p99)} ms`,
-      baseline: "(no persistence)",
-      ratio: "",
+      baseline: relay ? `relay, nothing stored: ${int(relay.ackedPerSecond)}/s, p99 ${ms(relay.ack.p99)} ms` : "(no persistence)",
+      ratio: relay ? `p99 ${x(ratio(tp.ack.p99, relay.ack.p99))}` : "",
       limit: "≥ 3,000/s, p99 < 50 ms",
       met: ok,
     });
@@ -217,23 +218,24 @@ export function renderMarkdown(run: RunResult, plots: { memory: string; latency:
       "",
     );
     lines.push(
-      "| offered msg/s | senders / rooms | persisted msg/s | ack p50 (ms) | ack p95 (ms) | ack p99 (ms) | ack max (ms) | errors | statements/s, mean batch, mean statement (ms) | CPU srv / gen / machine |",
-      "|---|---|---|---|---|---|---|---|---|---|",
+      "| server | offered msg/s | senders / rooms | persisted (acked) msg/s | ack p50 (ms) | ack p95 (ms) | ack p99 (ms) | ack max (ms) | errors | statements/s, mean batch, mean statement (ms) | CPU srv / gen / machine |",
+      "|---|---|---|---|---|---|---|---|---|---|---|",
     );
-    for (const tp of wp.throughput) {
+    const rowsOf = (label: string, list: typeof wp.throughput) => list.map((tp) => ({ label, tp }));
+    for (const { label, tp } of [...rowsOf("Parley", wp.throughput), ...rowsOf("bare Socket.IO (relay, nothing stored)", run.baselineWritePath?.throughput ?? [])]) {
       const errors = Object.entries(tp.ackErrors).map(([k, v]) => `${k}: ${v}`).join(", ") || (tp.unanswered ? `${tp.unanswered} unanswered` : "0");
       lines.push(
-        `| ${int(tp.offeredPerSecond)} | ${tp.senders} / ${tp.rooms} | ${int(tp.ackedPerSecond)} | ${ms(tp.ack.p50)} | ${ms(tp.ack.p95)} | ${ms(tp.ack.p99)} | ${ms(tp.ack.max)} | ${errors} | ${tp.db ? `${int(tp.db.perSecond)}, ${tp.db.meanBatch.toFixed(1)}, ${ms(tp.db.meanStatementMs)}` : "n/a"} | ${cpu(tp.cpu)} |`,
+        `| ${label} | ${int(tp.offeredPerSecond)} | ${tp.senders} / ${tp.rooms} | ${int(tp.ackedPerSecond)} | ${ms(tp.ack.p50)} | ${ms(tp.ack.p95)} | ${ms(tp.ack.p99)} | ${ms(tp.ack.max)} | ${errors} | ${tp.db ? `${int(tp.db.perSecond)}, ${tp.db.meanBatch.toFixed(1)}, ${ms(tp.db.meanStatementMs)}` : "n/a"} | ${cpu(tp.cpu)} |`,
       );
     }
     lines.push("");
     const r = wp.replay;
-    lines.push(
+    if (r) lines.push(
       `Replay: a client disconnects, ${int(r.missed)} messages are stored in its room, it reconnects and calls \`room:sync\` (pages of ${r.pageSize}) until \`hasMore\` is false.`,
       "",
     );
-    lines.push("| missed | runs | reconnect + replay p50 / max (ms) | room:sync only p50 / max (ms) | pages per replay | every message, in order |", "|---|---|---|---|---|---|");
-    lines.push(
+    if (r) lines.push("| missed | runs | reconnect + replay p50 / max (ms) | room:sync only p50 / max (ms) | pages per replay | every message, in order |", "|---|---|---|---|---|---|");
+    if (r) lines.push(
       `| ${int(r.missed)} | ${r.reconnectAndReplay.count} | ${ms(r.reconnectAndReplay.p50)} / ${ms(r.reconnectAndReplay.max)} | ${ms(r.syncOnly.p50)} / ${ms(r.syncOnly.max)} | ${(r.pages / Math.max(1, r.reconnectAndReplay.count)).toFixed(0)} | ${r.complete ? "yes" : "**no**"} |`,
     );
     lines.push("");

@@ -42,7 +42,8 @@ const { values } = parseArgs({
     /** Fan-out runs per scenario; the one with the lowest p99 is reported (default 2, --quick 1). */
     repeat: { type: "string" },
     server: { type: "string", default: "realtime" },
-    "two-node": { type: "boolean", default: true },
+    /** The two-node row (default: on for full runs when PostgreSQL and Redis are configured, off with --quick). */
+    "two-node": { type: "boolean" },
     "no-two-node": { type: "boolean", default: false },
     "skip-baseline": { type: "boolean", default: false },
     "body-length": { type: "string", default: "64" },
@@ -82,7 +83,7 @@ const EXTRA_ENV = Object.fromEntries((values["server-env"] ?? []).map((kv) => [k
 
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
 const redisUrl = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL;
-const TWO_NODE = values["two-node"] && !values["no-two-node"] && Boolean(databaseUrl && redisUrl);
+const TWO_NODE = (values["two-node"] ?? !QUICK) && !values["no-two-node"] && Boolean(databaseUrl && redisUrl);
 
 /** Every server process alive, so a signal can stop them all. */
 const live = new Set<ServerProcess>();
@@ -262,6 +263,7 @@ function cpuOf(servers: ServerProcess[], lg: LoadGenerator) {
  */
 async function settledMemory(server: ServerProcess) {
   const first = await server.memory();
+  if (QUICK) return first;
   await sleep(1_000);
   const second = await server.memory();
   return second.rss <= first.rss ? second : first;
@@ -320,15 +322,19 @@ async function runSeries(
     const warm = layout.clients.slice(0, Math.min(50, steps[0]!)).map((c, i) => ({ ...c, target: target(i) }));
     await lg.request({ type: "connect", kind, urls, clients: warm, concurrency: 50 });
     await lg.request({ type: "disconnect" });
-    await sleep(kind === "parley" ? 4_500 : 500);
+    // Past Parley's offline grace period, so the warm-up users' "offline" does not land in the first step.
+    await sleep(kind === "parley" && !QUICK ? 4_500 : 500);
     await lg.request({ type: "counters", reset: true });
     // Parley's migration engine (WebAssembly) stays reachable for about 10 s after boot
     // (a timer it leaves behind): measure "before" once it can be collected, for both servers alike.
-    await sleep(Math.max(0, bootedAt + 15_000 - Date.now()));
+    // (Skipped by --quick: at a few hundred clients the memory columns are noise anyway.)
+    if (!QUICK) await sleep(Math.max(0, bootedAt + 15_000 - Date.now()));
     const before = await Promise.all(servers.map(settledMemory));
 
     const result: StepResult[] = [];
     let connected = 0;
+    /** Clients actually connected (a refused handshake is not a connection to count memory for). */
+    let open = 0;
     for (const clients of steps) {
       const batch = layout.clients.slice(connected, clients).map((c, k) => ({ ...c, target: target(connected + k) }));
       log(`${label}: connecting ${batch.length} clients (to ${clients})`);
@@ -336,12 +342,13 @@ async function runSeries(
       const connect = await lg.request({ type: "connect", kind, urls, clients: batch, concurrency: CONCURRENCY });
       const connectCpu = cpuConnect();
       connected = clients;
+      open += connect.connected;
       if (connect.failed > 0) log(`${label}: ${connect.failed} connections failed: ${connect.errors.join("; ")}`);
       const cpuSettle = cpuOf(servers, lg);
       const settled = { ...(await settle(lg, kind)), cpu: cpuSettle() };
       const after = await Promise.all(servers.map(settledMemory));
       const memory = servers.map((_, n) => {
-        const onNode = options.nodes > 1 ? Math.ceil(clients / options.nodes) : clients;
+        const onNode = options.nodes > 1 ? Math.ceil(open / options.nodes) : open;
         return {
           before: before[n]!,
           after: after[n]!,
@@ -384,7 +391,7 @@ async function runSeries(
     }
 
     let writePath: WritePathResult | undefined;
-    if (options.writePath) writePath = await runWritePath(layout, lg, servers, urls);
+    if (options.writePath) writePath = await runWritePath(kind, layout, lg, servers, urls);
     return { series: { kind: seriesKind, label, steps: result }, writePath };
   } finally {
     await lg.request({ type: "disconnect" }).catch(() => undefined);
@@ -426,18 +433,25 @@ async function dbMetrics(server: ServerProcess): Promise<{ count: number; second
   };
 }
 
-async function runWritePath(layout: Layout, lg: LoadGenerator, servers: ServerProcess[], urls: string[]): Promise<WritePathResult> {
+async function runWritePath(
+  kind: ServerKind,
+  layout: Layout,
+  lg: LoadGenerator,
+  servers: ServerProcess[],
+  urls: string[],
+): Promise<WritePathResult> {
   // Senders in their own rooms (members: the senders only), so this measures the write path, not fan-out.
-  const extraClients = [...layout.tpClients, ...layout.replayClients];
-  const { firstIndex: offset, failed } = await lg.request({ type: "connect", kind: "parley", urls, clients: extraClients, concurrency: 50 });
+  // The baseline runs the same load as a reference (a relay: no database, no history, so no replay).
+  const extraClients = [...layout.tpClients, ...(kind === "parley" ? layout.replayClients : [])];
+  const { firstIndex: offset, failed } = await lg.request({ type: "connect", kind, urls, clients: extraClients, concurrency: 50 });
   if (failed > 0) throw new Error(`${failed} write-path clients could not connect`);
   const senders: Sender[] = layout.tpSenders.map((s, i) => ({ client: offset + i, roomId: s.roomId }));
   const throughput: WritePathResult["throughput"] = [];
   const rates = [TP_RATE];
   for (const rate of rates) {
-    log(`Parley: write path, ${rate} msg/s offered for ${TP_SECONDS} s over ${senders.length} senders in ${TP_ROOMS} rooms`);
+    log(`${kind}: write path, ${rate} msg/s offered for ${TP_SECONDS} s over ${senders.length} senders in ${TP_ROOMS} rooms`);
     const cpu = cpuOf(servers, lg);
-    const dbBefore = await dbMetrics(servers[0]!);
+    const dbBefore = kind === "parley" ? await dbMetrics(servers[0]!) : undefined;
     const tp = await lg.request({
       type: "throughput",
       senders,
@@ -447,17 +461,21 @@ async function runWritePath(layout: Layout, lg: LoadGenerator, servers: ServerPr
       bodyLength: BODY_LENGTH,
     });
     const used = cpu();
-    const dbAfter = await dbMetrics(servers[0]!);
-    const statements = dbAfter.count - dbBefore.count;
-    const db = {
-      statements,
-      perSecond: statements / used.seconds,
-      meanBatch: (dbAfter.batchSum - dbBefore.batchSum) / Math.max(1, statements),
-      meanStatementMs: ((dbAfter.seconds - dbBefore.seconds) * 1000) / Math.max(1, statements),
-    };
+    const dbAfter = dbBefore ? await dbMetrics(servers[0]!) : undefined;
+    const statements = dbAfter && dbBefore ? dbAfter.count - dbBefore.count : 0;
+    const db =
+      dbAfter && dbBefore
+        ? {
+            statements,
+            perSecond: statements / used.seconds,
+            meanBatch: (dbAfter.batchSum - dbBefore.batchSum) / Math.max(1, statements),
+            meanStatementMs: ((dbAfter.seconds - dbBefore.seconds) * 1000) / Math.max(1, statements),
+          }
+        : undefined;
     throughput.push({ ...tp, cpu: used, rooms: TP_ROOMS, senders: senders.length, db });
-    log(`Parley: ${tp.ackedPerSecond.toFixed(0)} msg/s persisted, ack p50 ${tp.ack.p50.toFixed(1)} p99 ${tp.ack.p99.toFixed(1)} ms`);
+    log(`${kind}: ${tp.ackedPerSecond.toFixed(0)} msg/s acked, ack p50 ${tp.ack.p50.toFixed(1)} p99 ${tp.ack.p99.toFixed(1)} ms`);
   }
+  if (kind !== "parley") return { throughput };
   log(`Parley: replay of ${REPLAY_MISSED} missed messages, ${REPLAY_REPEATS} times`);
   const writer = offset + layout.tpClients.length;
   const replay = await lg.request({
@@ -496,6 +514,7 @@ async function main(): Promise<void> {
   const lg = startLoadGenerator(entries.loadGenerator, { ...process.env, BENCH_AUTH_SECRET: env.serverEnv.AUTH_SECRET });
   const series: Series[] = [];
   let writePath: WritePathResult | undefined;
+  let baselineWritePath: WritePathResult | undefined;
   const stopAll = async () => {
     await Promise.all([...live].map((s) => s.stop()));
     await lg.stop();
@@ -509,7 +528,9 @@ async function main(): Promise<void> {
   }
   try {
     if (!values["skip-baseline"] && wants("baseline")) {
-      series.push((await runSeries("baseline", env, entries, lg, STEPS, { nodes: 1, writePath: false })).series);
+      const baseline = await runSeries("baseline", env, entries, lg, STEPS, { nodes: 1, writePath: true });
+      series.push(baseline.series);
+      baselineWritePath = baseline.writePath;
     }
     if (wants("parley")) {
       const parley = await runSeries("parley", env, entries, lg, STEPS, { nodes: 1, writePath: true });
@@ -522,7 +543,11 @@ async function main(): Promise<void> {
         series.push((await runSeries("parley-2node", env, entries, lg, twoNodeSteps, { nodes: 2, writePath: false })).series);
       }
     } else {
-      notes.push("Two nodes over Redis: not run (needs BENCH_DATABASE_URL/TEST_DATABASE_URL and BENCH_REDIS_URL/TEST_REDIS_URL).");
+      notes.push(
+        QUICK && databaseUrl && redisUrl
+          ? "Two nodes over Redis: not run (--quick; add --two-node)."
+          : "Two nodes over Redis: not run (needs BENCH_DATABASE_URL/TEST_DATABASE_URL and BENCH_REDIS_URL/TEST_REDIS_URL).",
+      );
     }
   } finally {
     await stopAll();
@@ -549,6 +574,7 @@ async function main(): Promise<void> {
     },
     series,
     writePath,
+    baselineWritePath,
     notes,
   };
   const outDir = values.out ? path.resolve(values.out) : path.join(ROOT, "bench", "results", ...(QUICK ? ["raw", "quick"] : []));

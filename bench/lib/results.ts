@@ -52,9 +52,10 @@ export interface WritePathResult {
     rooms: number;
     senders: number;
     /** Group-commit statements during the phase (from /metrics): how many, per second, mean batch, mean time. */
-    db: { statements: number; perSecond: number; meanBatch: number; meanStatementMs: number };
+    db?: { statements: number; perSecond: number; meanBatch: number; meanStatementMs: number };
   })[];
-  replay: ReplayResult & { missed: number; pageSize: number };
+  /** Parley only. */
+  replay?: ReplayResult & { missed: number; pageSize: number };
 }
 
 export interface RunResult {
@@ -74,5 +75,7 @@ export interface RunResult {
   };
   series: Series[];
   writePath?: WritePathResult;
+  /** The same offered load against the bare relay, for reference. */
+  baselineWritePath?: WritePathResult;
   notes: string[];
 }
