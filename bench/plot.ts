@@ -24,7 +24,8 @@ function niceTicks(max: number, count = 5): number[] {
   return ticks;
 }
 
-const label = (v: number) => (Math.abs(v) >= 1000 ? v.toLocaleString("en-US") : String(Number(v.toPrecision(4))));
+const label = (v: number) =>
+  Math.abs(v) >= 100 ? Math.round(v).toLocaleString("en-US") : Math.abs(v) >= 10 ? v.toFixed(1) : String(Number(v.toPrecision(2)));
 
 export function lineChart(options: {
   title: string;
@@ -33,19 +34,36 @@ export function lineChart(options: {
   series: LineSeries[];
   width?: number;
   height?: number;
+  /** Logarithmic y axis (latencies spanning milliseconds to seconds). */
+  logY?: boolean;
 }): string {
-  const width = options.width ?? 640;
-  const height = options.height ?? 380;
-  const m = { top: 48, right: 24, bottom: 84, left: 72 };
+  const width = options.width ?? 720;
+  // Legend entries wrap into as many columns as their names allow.
+  const longest = Math.max(...options.series.map((s) => s.name.length), 1);
+  const columns = Math.max(1, Math.min(3, Math.floor((width - 88) / (longest * 6.6 + 40))));
+  const legendRows = Math.ceil(options.series.length / columns);
+  const height = (options.height ?? 380) + (legendRows - 1) * 20;
+  const m = { top: 48, right: 56, bottom: 64 + legendRows * 20, left: 72 };
   const w = width - m.left - m.right;
   const h = height - m.top - m.bottom;
   const all = options.series.flatMap((s) => s.points).filter(([px, py]) => Number.isFinite(px) && Number.isFinite(py));
   const xs = niceTicks(Math.max(...all.map(([px]) => px), 1));
-  const ys = niceTicks(Math.max(...all.map(([, py]) => py), 0) * 1.05);
   const xMax = xs[xs.length - 1] ?? 1;
-  const yMax = ys[ys.length - 1] ?? 1;
   const sx = (v: number) => m.left + (v / xMax) * w;
-  const sy = (v: number) => m.top + h - (v / yMax) * h;
+  let ys: number[];
+  let sy: (v: number) => number;
+  if (options.logY) {
+    const positive = all.map(([, py]) => py).filter((v) => v > 0);
+    const lo = 10 ** Math.floor(Math.log10(Math.min(...positive, 1)));
+    const hi = 10 ** Math.ceil(Math.log10(Math.max(...positive, 10)));
+    ys = [];
+    for (let v = lo; v <= hi * 1.0001; v *= 10) ys.push(v);
+    sy = (v: number) => m.top + h - ((Math.log10(Math.max(v, lo)) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * h;
+  } else {
+    ys = niceTicks(Math.max(...all.map(([, py]) => py), 0) * 1.05);
+    const yMax = ys[ys.length - 1] ?? 1;
+    sy = (v: number) => m.top + h - (v / yMax) * h;
+  }
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${FONT} font-size="12">`);
   parts.push(`<rect width="100%" height="100%" fill="#ffffff"/>`);
@@ -75,13 +93,13 @@ export function lineChart(options: {
     }
   }
   // Legend, below the x-axis label.
-  let lx = m.left;
-  const ly = height - 18;
-  for (const s of options.series) {
+  const colW = (width - m.left - 16) / columns;
+  options.series.forEach((s, i) => {
+    const lx = m.left + (i % columns) * colW;
+    const ly = height - 18 - (legendRows - 1 - Math.floor(i / columns)) * 20;
     parts.push(`<line x1="${lx}" x2="${lx + 22}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.color}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="6 4"' : ""}/>`);
     parts.push(`<text x="${lx + 28}" y="${ly}" fill="#222">${esc(s.name)}</text>`);
-    lx += 40 + s.name.length * 6.5;
-  }
+  });
   parts.push(`</svg>`);
   return `${parts.join("\n")}\n`;
 }
@@ -95,15 +113,16 @@ export interface RatioBar {
   better: "lower" | "higher";
 }
 
-export function ratioChart(options: { title: string; bars: RatioBar[]; width?: number }): string {
-  const width = options.width ?? 640;
+export function ratioChart(options: { title: string; bars: RatioBar[]; width?: number; cap?: number }): string {
+  const width = options.width ?? 720;
   const rowH = 34;
-  const m = { top: 48, right: 80, bottom: 44, left: 250 };
+  const m = { top: 48, right: 90, bottom: 44, left: 250 };
   const h = options.bars.length * rowH;
   const height = m.top + h + m.bottom;
   const w = width - m.left - m.right;
   const finite = options.bars.map((b) => b.ratio).filter(Number.isFinite);
-  const xMax = Math.max(2, ...finite, ...options.bars.map((b) => b.limit)) * 1.05;
+  // Bars longer than the cap are cut (with their value printed): one outlier must not flatten the rest.
+  const xMax = Math.min(options.cap ?? 4, Math.max(2, ...finite, ...options.bars.map((b) => b.limit)) * 1.05);
   const sx = (v: number) => m.left + (Math.min(v, xMax) / xMax) * w;
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ${FONT} font-size="12">`);
@@ -123,7 +142,8 @@ export function ratioChart(options: { title: string; bars: RatioBar[]; width?: n
     parts.push(`<text x="${m.left - 8}" y="${y + 15}" text-anchor="end" fill="#222">${esc(b.label)}</text>`);
     if (Number.isFinite(b.ratio)) {
       parts.push(`<rect x="${m.left}" y="${y}" width="${(sx(b.ratio) - m.left).toFixed(1)}" height="${rowH - 12}" fill="${color}" opacity="0.85"/>`);
-      parts.push(`<text x="${(sx(b.ratio) + 5).toFixed(1)}" y="${y + 15}" fill="${color}" font-weight="600">${b.ratio.toFixed(2)}x</text>`);
+      const cut = b.ratio > xMax;
+      parts.push(`<text x="${(sx(b.ratio) + 5).toFixed(1)}" y="${y + 15}" fill="${color}" font-weight="600">${b.ratio.toFixed(2)}x${cut ? " →" : ""}</text>`);
     } else {
       parts.push(`<text x="${m.left + 6}" y="${y + 15}" fill="${color}">n/a</text>`);
     }
@@ -131,7 +151,7 @@ export function ratioChart(options: { title: string; bars: RatioBar[]; width?: n
     parts.push(`<line x1="${sx(b.limit)}" x2="${sx(b.limit)}" y1="${y - 3}" y2="${y + rowH - 9}" stroke="#111" stroke-dasharray="3 2" stroke-width="1.5"/>`);
   });
   parts.push(
-    `<text x="${m.left}" y="${height - 10}" fill="#444">green: target met, red: missed; dashed mark: the target (${"≤"} for costs, ${"≥"} for rates)</text>`,
+    `<text x="16" y="${height - 10}" fill="#444">green: met, red: missed; dashed mark: the target (≤ for costs, ≥ for rates)</text>`,
   );
   parts.push(`</svg>`);
   return `${parts.join("\n")}\n`;

@@ -262,23 +262,30 @@ export function renderMarkdown(run: RunResult, plots: { memory: string; latency:
 }
 
 export function plotsFor(run: RunResult): { memory: string; latency: string; ratios: string } {
-  const memory: LineSeries[] = run.series.map((s) => ({
-    name: s.label,
-    color: COLORS[s.kind],
-    points: s.steps.map((st) => [st.clients, (st.memory.reduce((n, m) => n + m.rssPerConnection, 0) / st.memory.length) / 1024] as [number, number]),
-  }));
+  const perConn = (st: StepResult, key: "rssPerConnection" | "accountedPerConnection") =>
+    st.memory.reduce((n, m) => n + (m[key] ?? Number.NaN), 0) / st.memory.length / 1024;
+  const memory: LineSeries[] = run.series.flatMap((s) => [
+    { name: `${s.label}, RSS`, color: COLORS[s.kind], points: s.steps.map((st) => [st.clients, perConn(st, "rssPerConnection")] as [number, number]) },
+    {
+      name: `${s.label}, heap + external`,
+      color: COLORS[s.kind],
+      dashed: true,
+      points: s.steps.map((st) => [st.clients, perConn(st, "accountedPerConnection")] as [number, number]),
+    },
+  ]);
   const latency: LineSeries[] = run.series.flatMap((s) => [
     { name: `${s.label} p99`, color: COLORS[s.kind], points: s.steps.map((st) => [st.clients, st.fanout.latency.p99] as [number, number]) },
     { name: `${s.label} p50`, color: COLORS[s.kind], dashed: true, points: s.steps.map((st) => [st.clients, st.fanout.latency.p50] as [number, number]) },
   ]);
   const bars = targets(run).flatMap((t) => (t.bar ? [t.bar] : []));
   return {
-    memory: lineChart({ title: "Server memory per connection (RSS delta / clients)", xLabel: "connected clients", yLabel: "KB per connection", series: memory }),
+    memory: lineChart({ title: "Server memory per connection (delta / connected clients)", xLabel: "connected clients", yLabel: "KB per connection", series: memory }),
     latency: lineChart({
       title: `Fan-out receive latency (10 rooms, 10 senders x ${run.setup.ratePerSender} msg/s)`,
       xLabel: "connected clients",
-      yLabel: "ms",
+      yLabel: "ms (log scale)",
       series: latency,
+      logY: true,
     }),
     ratios: ratioChart({ title: "Parley vs bare Socket.IO, same run (ratio)", bars }),
   };
