@@ -31,6 +31,7 @@ import {
   type ChatMessage,
   type ClientToServerEvents,
   type DisconnectNotice,
+  type PresenceChanged,
   type ErrorBody,
   type ErrorCode,
   type PresenceStatus,
@@ -641,11 +642,13 @@ export class ChatClient {
     });
     socket.on("room:member-muted", (e) => this.onMemberMuted(e.roomId, e.user, e.mutedUntil));
 
-    socket.on("presence:changed", (e) => {
+    const onPresence = (e: PresenceChanged) => {
       this.presenceTouched.set(e.userId, ++this.presenceTick);
       this.setPresence(e.userId, { status: e.status, lastSeenAt: e.status === "offline" ? e.lastSeenAt : null });
       if (e.status === "offline") this.clearTypingOf(e.userId);
-    });
+    };
+    socket.on("presence:changed", onPresence);
+    socket.on("presence:batch", ({ changes }) => changes.forEach(onPresence));
     socket.on("typing:changed", (e) => this.setTyping(e.roomId, e.userId, e.name, e.typing));
   }
 

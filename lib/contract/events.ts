@@ -82,6 +82,8 @@ export interface ServerToClientEvents {
   "room:member-left": (event: { roomId: string; user: UserRef; memberCount: number }) => void;
   "typing:changed": (event: TypingChanged) => void;
   "presence:changed": (event: PresenceChanged) => void;
+  /** Several presence changes at once (the server coalesces them per audience for a moment). */
+  "presence:batch": (event: { changes: PresenceChanged[] }) => void;
   "session:notice": (notice: DisconnectNotice) => void;
   "room:removed": (event: RoomRemoved) => void;
   "room:member-muted": (event: MemberMuted) => void;

@@ -1,3 +1,4 @@
+import type { PresenceChanged } from "../../lib/contract";
 import type { PresenceStore } from "../domain/ports";
 import { createPresenceService, type PresenceTimings } from "../domain/presence.service";
 import type { Services } from "../domain/services";
@@ -39,11 +40,20 @@ export function createPresenceRealtime(
     users: ctx.services.users,
     logger,
     timings: ctx.timings,
-    publish: ({ roomIds, ...event }) => {
-      counters.presenceBroadcasts += 1;
-      counters.presenceRoomTargets += roomIds.length;
-      io.to(roomIds.map(channels.room)).emit("presence:changed", event);
-    },
+    publish: ({ roomIds, ...event }) => batcher.add(roomIds, event),
+  });
+
+  // Coalescing: changes for the same audience (the same set of rooms) within
+  // PRESENCE_BATCH_MS go out as one packet. When 1,000 people open a room at
+  // once, each arrival would otherwise be one send to every member: O(N^2)
+  // packets (the benchmark's connect storm). A lone change still goes out as
+  // a plain `presence:changed`, at most PRESENCE_BATCH_MS late.
+  const batcher = createPresenceBatcher((roomIds, changes) => {
+    counters.presenceBroadcasts += 1;
+    counters.presenceRoomTargets += roomIds.length;
+    const to = io.to(roomIds.map(channels.room));
+    if (changes.length === 1) to.emit("presence:changed", changes[0]!);
+    else to.emit("presence:batch", { changes });
   });
 
   return {
@@ -68,6 +78,41 @@ export function createPresenceRealtime(
     },
 
     start: () => presence.start(),
-    stop: () => presence.stop(),
+    stop: async () => {
+      await presence.stop();
+      batcher.flush(); // the offline announcements of a graceful stop
+    },
+  };
+}
+
+export const PRESENCE_BATCH_MS = 250;
+
+/** Groups presence changes by audience for PRESENCE_BATCH_MS; the latest change per user wins. */
+export function createPresenceBatcher(
+  send: (roomIds: string[], changes: PresenceChanged[]) => void,
+  windowMs = PRESENCE_BATCH_MS,
+) {
+  const pending = new Map<string, { roomIds: string[]; byUser: Map<string, PresenceChanged> }>();
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    timer = undefined;
+    const groups = [...pending.values()];
+    pending.clear();
+    for (const { roomIds, byUser } of groups) send(roomIds, [...byUser.values()]);
+  };
+  return {
+    add(roomIds: string[], change: PresenceChanged) {
+      if (roomIds.length === 0) return;
+      const key = [...roomIds].sort().join(",");
+      let group = pending.get(key);
+      if (!group) pending.set(key, (group = { roomIds, byUser: new Map() }));
+      group.byUser.set(change.userId, change);
+      timer ??= setTimeout(flush, windowMs);
+    },
+    /** Sends whatever is pending now (shutdown). */
+    flush() {
+      clearTimeout(timer);
+      flush();
+    },
   };
 }

@@ -10,7 +10,7 @@ import { socketFor } from "../support/clients";
 import { createTestDatabase, postgresUrl, type TestDatabase } from "../support/databases";
 import { startNode, type NodeProcess } from "../support/node-process";
 import { redisUrl } from "../support/redis";
-import { collect, ok, until, waitForConnect, type ClientSocket } from "../support/test-server";
+import { collect, ok, until, waitForConnect, type ClientSocket, collectPresence } from "../support/test-server";
 
 const enabled = Boolean(postgresUrl && redisUrl);
 if (!enabled) console.warn("presence cluster tests skipped: set TEST_DATABASE_URL and TEST_REDIS_URL (CI sets both)");
@@ -83,7 +83,7 @@ describe.runIf(enabled)("presence and typing across server processes (PostgreSQL
 
   it("a user on node A is seen online by a user on node B; two tabs on two nodes, one closed, stays online", async () => {
     const ben = await connect(b, users.ben);
-    const seen = collect<PresenceChanged>(ben, "presence:changed");
+    const seen = collectPresence(ben);
     const annOnA = await connect(a, users.ann);
     await until(() => eventsAbout(seen, users.ann.id).includes("online"), 5_000, "Ann online seen on B");
     expect((await membersFrom(ben)).find((m) => m.id === users.ann.id)?.status).toBe("online");
@@ -128,7 +128,7 @@ describe.runIf(enabled)("presence and typing across server processes (PostgreSQL
     const c = await start("c");
     extraNodes.push(c);
     const ben = await connect(b, users.ben);
-    const seen = collect<PresenceChanged>(ben, "presence:changed");
+    const seen = collectPresence(ben);
     await connect(c, users.cat); // Cat: only on the node that dies
     await connect(c, users.dan); // Dan: on the node that dies and on A
     await connect(a, users.dan);

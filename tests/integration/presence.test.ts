@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PresenceChanged, RoomMember, RoomSummary, TypingChanged } from "../../lib/contract";
 import { DEFAULT_PRESENCE_TIMINGS } from "../../server/domain/presence.service";
-import { collect, ok, startTestServer, until, type ClientSocket, type TestServer } from "../support/test-server";
+import { collect, ok, startTestServer, until, type ClientSocket, type TestServer, collectPresence } from "../support/test-server";
 
 const { offlineGraceMs, sweepMs } = DEFAULT_PRESENCE_TIMINGS;
 /** How long an offline can take after the last tab closed, plus slack. */
@@ -43,7 +43,7 @@ describe("presence and typing (in-process, embedded mode)", () => {
 
   it("a room-mate sees a user come online, and go offline (with last seen) after the grace period", async () => {
     const ann = await member("Ann");
-    const seen = collect<PresenceChanged>(ownerSocket, "presence:changed");
+    const seen = collectPresence(ownerSocket);
     const annSocket = await server.connectAs(ann);
     await until(() => eventsAbout(seen, ann.id).includes("online"), 5_000, "online");
     expect(seen.find((e) => e.userId === ann.id)).toEqual({ userId: ann.id, name: "Ann", status: "online", lastSeenAt: null });
@@ -67,12 +67,13 @@ describe("presence and typing (in-process, embedded mode)", () => {
       role: "MEMBER",
       status: "offline",
       lastSeenAt: offline?.lastSeenAt,
+      mutedUntil: null,
     });
   });
 
   it("two tabs, one closed: stays online; a reload sends nothing; the last one closed: offline", async () => {
     const bea = await member("Bea");
-    const seen = collect<PresenceChanged>(ownerSocket, "presence:changed");
+    const seen = collectPresence(ownerSocket);
     const tab1 = await server.connectAs(bea);
     const tab2 = await server.connectAs(bea);
     await until(() => eventsAbout(seen, bea.id).length > 0, 5_000, "online");
@@ -93,7 +94,7 @@ describe("presence and typing (in-process, embedded mode)", () => {
     const cid = await member("Cid");
     const stranger = await server.signUpAndConnect("Stranger"); // in no room with Cid
     const strangerSaw = collect<PresenceChanged>(stranger.socket, "presence:changed");
-    const seen = collect<PresenceChanged>(ownerSocket, "presence:changed");
+    const seen = collectPresence(ownerSocket);
     const tab1 = await server.connectAs(cid);
     const tab2 = await server.connectAs(cid);
     await until(() => eventsAbout(seen, cid.id).length === 1, 5_000, "online");
@@ -210,6 +211,7 @@ describe("presence and typing (in-process, embedded mode)", () => {
         users.slice(i, i + 20).map(async (u) => {
           const socket = await server.connectAs(u);
           socket.on("presence:changed", () => presenceDeliveries++);
+          socket.on("presence:batch", ({ changes }) => (presenceDeliveries += changes.length));
           socket.on("room:member-joined", () => joinedDeliveries++);
           sockets.push(socket);
           await ok(socket, "room:join", { roomId: big.id });

@@ -5,7 +5,7 @@ import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import pino from "pino";
 import { io as connect, type Socket } from "socket.io-client";
-import type { AckResult, ClientToServerEvents, ServerToClientEvents } from "../../lib/contract";
+import type { AckResult, ClientToServerEvents, PresenceChanged, ServerToClientEvents } from "../../lib/contract";
 import type { RateLimits } from "../../server/domain/ports";
 import { createServices, type Services } from "../../server/domain/services";
 import { createRealtime, type Realtime, type RealtimeDeps } from "../../server/realtime/create-realtime";
@@ -137,4 +137,12 @@ export async function until(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** Every presence change a socket hears, whether sent alone or in a `presence:batch`. */
+export function collectPresence(socket: ClientSocket): PresenceChanged[] {
+  const items: PresenceChanged[] = [];
+  socket.on("presence:changed", (e) => items.push(e));
+  socket.on("presence:batch", ({ changes }) => items.push(...changes));
+  return items;
 }
