@@ -53,7 +53,10 @@ let clients: Client[] = [];
 let extras: ClientSocket[] = [];
 
 // Event counters, for "has the connect storm settled?" and presence per join.
+/** Presence packets received (`presence:changed`, or `presence:batch` carrying several changes). */
 let presenceEvents = 0;
+/** Presence changes inside those packets. */
+let presenceChanges = 0;
 let otherEvents = 0;
 let lastEventAt = now();
 
@@ -128,6 +131,12 @@ async function connect(req: ConnectRequest): Promise<ConnectResult> {
     socket.on("message:created", onMessageCreated);
     socket.on("presence:changed", () => {
       presenceEvents += 1;
+      presenceChanges += 1;
+      lastEventAt = now();
+    });
+    socket.on("presence:batch", ({ changes }) => {
+      presenceEvents += 1;
+      presenceChanges += changes.length;
       lastEventAt = now();
     });
     clients.push({ spec, socket });
@@ -393,9 +402,10 @@ async function presence(req: PresenceRequest): Promise<PresenceResult> {
 }
 
 function counters(reset: boolean): CountersResult {
-  const result = { presenceEvents, otherEvents, lastEventAgoMs: now() - lastEventAt };
+  const result = { presenceEvents, presenceChanges, otherEvents, lastEventAgoMs: now() - lastEventAt };
   if (reset) {
     presenceEvents = 0;
+    presenceChanges = 0;
     otherEvents = 0;
   }
   return result;

@@ -164,7 +164,7 @@ export function renderMarkdown(run: RunResult, plots: { memory: string; latency:
     "",
   );
   lines.push(
-    "| clients | server | connected now | connect (s) | conn/s | handshake p50 / p99 (ms) | failed | RSS (MB) | RSS / conn (KB) | heap / conn (KB) | heap + external / conn (KB) | presence events while connecting | server CPU ms / conn | CPU srv / gen / machine |",
+    "| clients | server | connected now | connect (s) | conn/s | handshake p50 / p99 (ms) | failed | RSS (MB) | RSS / conn (KB) | heap / conn (KB) | heap + external / conn (KB) | presence packets while connecting | server CPU ms / conn | CPU srv / gen / machine |",
     "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   );
   for (const series of run.series) {
@@ -245,15 +245,19 @@ export function renderMarkdown(run: RunResult, plots: { memory: string; latency:
   if (parley?.steps.some((s) => s.presence)) {
     lines.push("## Presence", "");
     lines.push(
-      "`presence:changed` events delivered to the other connected clients when one more user (a member of one room) connects, " +
-        "and all presence events the load generator received while a step's clients connected (each new user is announced to its rooms).",
+      "Presence packets (`presence:changed`, or `presence:batch` when the server coalesced several changes for the same rooms) delivered to the other " +
+        "connected clients when one more user (a member of one room) connects; and all presence packets, and the changes they carried, " +
+        "that the load generator received while a step's clients connected (each new user is announced to its rooms).",
       "",
     );
-    lines.push("| clients | events per join | connected members of the joiner's room | presence events while connecting the step | per connected client |", "|---|---|---|---|---|");
+    lines.push(
+      "| clients | packets per join | connected members of the joiner's room | packets while connecting the step | changes in them | packets per new client |",
+      "|---|---|---|---|---|---|",
+    );
     for (const s of parley.steps) {
       if (!s.presence) continue;
       lines.push(
-        `| ${int(s.clients)} | ${int(s.presence.perJoin.p50)} | ${int(s.presence.roomMembersConnected)} | ${int(s.settle.presenceEvents)} | ${(s.settle.presenceEvents / Math.max(1, s.connectedNow)).toFixed(1)} |`,
+        `| ${int(s.clients)} | ${int(s.presence.perJoin.p50)} | ${int(s.presence.roomMembersConnected)} | ${int(s.settle.presenceEvents)} | ${s.settle.presenceChanges === undefined ? "n/a" : int(s.settle.presenceChanges)} | ${(s.settle.presenceEvents / Math.max(1, s.connectedNow)).toFixed(1)} |`,
       );
     }
     lines.push("");

@@ -269,7 +269,7 @@ async function settledMemory(server: ServerProcess) {
   return second.rss <= first.rss ? second : first;
 }
 
-async function settle(lg: LoadGenerator, kind: ServerKind): Promise<{ seconds: number; presenceEvents: number }> {
+async function settle(lg: LoadGenerator, kind: ServerKind): Promise<{ seconds: number; presenceEvents: number; presenceChanges: number }> {
   const started = Date.now();
   await sleep(kind === "parley" ? 1_000 : 300);
   // Parley announces each new connection to the user's rooms: wait for that storm to end.
@@ -279,7 +279,7 @@ async function settle(lg: LoadGenerator, kind: ServerKind): Promise<{ seconds: n
     await sleep(250);
   }
   const c = await lg.request({ type: "counters", reset: true });
-  return { seconds: (Date.now() - started) / 1000, presenceEvents: c.presenceEvents };
+  return { seconds: (Date.now() - started) / 1000, presenceEvents: c.presenceEvents, presenceChanges: c.presenceChanges };
 }
 
 async function runSeries(
@@ -359,7 +359,7 @@ async function runSeries(
         };
       });
       log(
-        `${label} @${clients}: ${connect.perSecond.toFixed(0)} conn/s, ${(memory[0]!.rssPerConnection / 1024).toFixed(1)} KB/conn RSS, settle ${settled.seconds.toFixed(1)} s (${settled.presenceEvents} presence events)`,
+        `${label} @${clients}: ${connect.perSecond.toFixed(0)} conn/s, ${(memory[0]!.rssPerConnection / 1024).toFixed(1)} KB/conn RSS, settle ${settled.seconds.toFixed(1)} s (${settled.presenceEvents} presence packets, ${settled.presenceChanges} changes)`,
       );
 
       // Fan-out: 10 rooms, one sender each (a member of that room), RATE msg/s each.

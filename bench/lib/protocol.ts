@@ -119,7 +119,7 @@ export interface PresenceRequest {
   windowMs: number;
 }
 export interface PresenceResult {
-  /** `presence:changed` deliveries to connected clients per join. */
+  /** Presence packets (`presence:changed` or `presence:batch`) delivered to connected clients per join. */
   perJoin: Summary;
   /** Members of the joiners' rooms connected at the time (the fan-out one would expect). */
   roomMembersConnected: number;
@@ -131,6 +131,7 @@ export interface CountersRequest {
 }
 export interface CountersResult {
   presenceEvents: number;
+  presenceChanges: number;
   otherEvents: number;
   lastEventAgoMs: number;
 }

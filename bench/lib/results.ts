@@ -29,7 +29,8 @@ export interface StepResult {
   connectedNow: number;
   connect: ConnectResult & { cpu: Cpu };
   /** After the connect: until no presence event arrived for a second. */
-  settle: { seconds: number; presenceEvents: number; cpu: Cpu };
+  /** Presence packets and the changes they carried (a `presence:batch` carries several). */
+  settle: { seconds: number; presenceEvents: number; presenceChanges?: number; cpu: Cpu };
   /** One per node. */
   memory: MemoryRow[];
   /** The best (lowest p99) of `attempts.length` runs; `attempts` holds every run's p99. */
