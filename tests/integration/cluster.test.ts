@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChatMessage, RoomSummary } from "../../lib/contract";
 import { socketFor } from "../support/clients";
+import { DeliveryClient } from "../support/delivery-client";
 import { createTestDatabase, postgresUrl, type TestDatabase } from "../support/databases";
 import { startNode, type NodeProcess } from "../support/node-process";
 import { redisUrl } from "../support/redis";
@@ -41,22 +42,28 @@ describe.runIf(enabled)("three server processes over PostgreSQL and Redis", () =
     await ok(clients[1]!, "room:join", { roomId: room.id });
     await ok(clients[2]!, "room:join", { roomId: room.id });
     const inboxes = clients.map((c) => collect<ChatMessage>(c, "message:created"));
+    // What each person sees: the client orders by seq (broadcasts from different
+    // nodes may arrive in either order) and fills any gap with room:sync.
+    const views = clients.map((c) => new DeliveryClient(c, [room.id]));
 
     const perClient = 20;
     await Promise.all(
-      clients.map(async (c, i) => {
-        for (let k = 0; k < perClient; k++) {
-          await ok(c, "message:send", { roomId: room.id, clientId: randomUUID(), body: `${i}:${k}` });
-        }
+      views.map(async (view, i) => {
+        for (let k = 0; k < perClient; k++) view.send(room.id, `${i}:${k}`);
+        await until(() => view.acked.size === perClient, 15_000, "acks");
       }),
     );
-    // Each client receives the other two clients' messages (its own come back as acks).
+    // Each client hears the other two clients' messages exactly once (its own come back as acks).
     await until(() => inboxes.every((inbox) => inbox.length === perClient * 2), 15_000, "cross-node delivery");
     for (const [i, inbox] of inboxes.entries()) {
       const seqs = inbox.map((m) => m.seq);
       expect(new Set(seqs).size).toBe(seqs.length);
-      expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
       expect(inbox.every((m) => !m.body.startsWith(`${i}:`))).toBe(true);
+    }
+    // And everyone ends with the same history, in seq order, with no holes.
+    await until(() => views.every((v) => v.lastSeq(room.id) === perClient * 3), 15_000, "converged views");
+    for (const view of views) {
+      expect(view.timeline(room.id).map((m) => m.seq)).toEqual(Array.from({ length: perClient * 3 }, (_, i) => i + 1));
     }
     const stored = await database.db.prisma.message.findMany({ where: { roomId: room.id }, orderBy: { seq: "asc" } });
     expect(stored.map((m) => m.seq)).toEqual(Array.from({ length: perClient * 3 }, (_, i) => i + 1));
