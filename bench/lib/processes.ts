@@ -4,8 +4,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { build } from "esbuild";
+import { waitForListening } from "../../tests/support/wait-for-listening";
 import type { Envelope, ProbeMemory, Reply, Request, ResultOf } from "./protocol";
 
 export const ROOT = path.resolve(import.meta.dirname, "..", "..");
@@ -77,40 +77,14 @@ export async function startServer(options: {
   child.stderr?.on("data", (chunk: Buffer) => keep(chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
 
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${options.label} did not start within 90 s:\n${output}`)), 90_000);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`${options.label} exited with ${code} before listening:\n${output}`));
-    });
-    const lines = createInterface({ input: child.stdout! });
-    lines.on("line", (line) => {
-      keep(`${line}\n`);
-      try {
-        const parsed = JSON.parse(line) as { listening?: number };
-        if (parsed.listening) {
-          clearTimeout(timer);
-          resolve(parsed.listening);
-        }
-      } catch {
-        // a log line
-      }
-    });
-    if (options.port) {
-      const fixed = options.port;
-      const poll = async () => {
-        for (;;) {
-          if (child.exitCode !== null) return;
-          const ok = await fetch(`http://127.0.0.1:${fixed}/api/health`).then((r) => r.ok, () => false);
-          if (ok) {
-            clearTimeout(timer);
-            return resolve(fixed);
-          }
-          await new Promise((r) => setTimeout(r, 250));
-        }
-      };
-      void poll();
-    }
+  const port = await waitForListening({
+    child,
+    label: options.label,
+    exited,
+    onLine: (line) => keep(`${line}\n`),
+    output: () => output,
+    port: options.port,
+    timeoutMs: 90_000,
   });
 
   let waiting: ((m: ProbeMemory) => void) | undefined;

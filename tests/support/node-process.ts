@@ -1,11 +1,11 @@
 // Real Parley server processes (server/realtime-only.ts) for multi-node tests:
 // same database, same Redis, different ports. Kill them with real signals.
 import { spawn, type ChildProcess } from "node:child_process";
-import { createInterface } from "node:readline";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { waitForListening } from "./wait-for-listening";
 
 export const TEST_AUTH_SECRET = "test-secret-test-secret-test-secret-0123";
 
@@ -63,29 +63,17 @@ export async function startNode(options: NodeOptions): Promise<NodeProcess> {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  if (full) child.stdout?.on("data", (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000)));
+  const keep = (chunk: string) => (output = (output + chunk).slice(-20_000));
+  child.stderr?.on("data", (chunk: Buffer) => keep(chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-
-  const port = full ? await waitForHealth(options.port!, exited, () => output) : await new Promise<number>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    const timer = setTimeout(() => reject(new Error(`node ${nodeId} did not start:\n${output}`)), 30_000);
-    lines.on("line", (line: string) => {
-      output += `${line}\n`;
-      try {
-        const parsed = JSON.parse(line) as { listening?: number };
-        if (parsed.listening) {
-          clearTimeout(timer);
-          resolve(parsed.listening);
-        }
-      } catch {
-        // a log line
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`node ${nodeId} exited with ${code} before listening:\n${output}`));
-    });
+  const port = await waitForListening({
+    child,
+    label: `node ${nodeId}`,
+    exited,
+    onLine: (line) => keep(`${line}\n`),
+    output: () => output,
+    port: full ? options.port : undefined,
+    timeoutMs: full ? 60_000 : 30_000,
   });
 
   return {
@@ -102,15 +90,3 @@ export async function startNode(options: NodeOptions): Promise<NodeProcess> {
   };
 }
 
-async function waitForHealth(port: number, exited: Promise<number | null>, output: () => string): Promise<number> {
-  let dead = false;
-  void exited.then(() => (dead = true));
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (dead) throw new Error(`node on port ${port} exited before it was healthy:\n${output()}`);
-    const ok = await fetch(`http://127.0.0.1:${port}/api/health`).then((r) => r.ok, () => false);
-    if (ok) return port;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`node on port ${port} was not healthy within 60 s:\n${output()}`);
-}
