@@ -20,6 +20,11 @@ export interface UsersStore {
   findByEmailWithPasswordHash(email: string): Promise<(UserRecord & { passwordHash: string }) | null>;
   /** Records when the user was last seen online (never moves backwards). */
   markLastSeen(userId: string, at: Date): Promise<void>;
+  /**
+   * What a connecting socket needs, in one query: the rooms the user belongs to
+   * and whether the account is suspended (an unknown id: no rooms, not suspended).
+   */
+  connectionProfile(userId: string): Promise<{ roomIds: string[]; suspended: boolean }>;
 }
 
 export interface MembershipRecord {

@@ -47,6 +47,7 @@ export function createUsersService(
     findById: (id: string) => users.findById(id),
 
     markLastSeen: (userId: string, at: Date) => users.markLastSeen(userId, at),
+    connectionProfile: (userId: string) => users.connectionProfile(userId),
   };
 }
 export type UsersService = ReturnType<typeof createUsersService>;

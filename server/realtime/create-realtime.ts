@@ -66,12 +66,10 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps): Real
   io.use(authMiddleware(services.tokens));
   io.use(async (socket, next) => {
     try {
-      const [roomIds, banned] = await Promise.all([
-        services.rooms.memberRoomIds(socket.data.user),
-        // A suspended account is refused even with a token that has not expired yet.
-        services.moderation.isUserBanned(socket.data.user.id),
-      ]);
-      if (banned) {
+      // One query per handshake: the user's rooms, and whether the account was
+      // suspended (refused even with a token that has not expired yet).
+      const { roomIds, suspended } = await services.users.connectionProfile(socket.data.user.id);
+      if (suspended) {
         next(Object.assign(new Error("banned"), { data: { code: "banned", message: "This account has been suspended" } }));
         return;
       }
@@ -96,9 +94,11 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps): Real
   const typing = createTypingRealtime(io, { logger, counters, timings: deps.timings?.typing });
   presence.start();
 
+  // Shared by every socket's handlers (nothing per connection in it).
+  const ctx = { logger, services, tokens: services.tokens, metrics: deps.metrics };
+
   io.on("connection", (socket) => {
     const { user } = socket.data;
-    const ctx = { logger, services, tokens: services.tokens, metrics: deps.metrics };
     // Listeners are registered synchronously, once per socket, before any await:
     // no event can arrive before its handler exists.
     registerSessionHandlers(socket, ctx);
@@ -131,12 +131,12 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps): Real
     requestResync: () => io.local.emit("sync:required"),
     counters,
     async close() {
-      for (const socket of (await io.local.fetchSockets())) {
+      for (const socket of io.of("/").sockets.values()) {
         socket.emit("session:notice", { reason: "server_shutdown" });
+        // A transport close (after the notice is flushed), so that clients
+        // reconnect by themselves, through the load balancer, to another node.
+        socket.conn.close();
       }
-      // A transport close, so that clients reconnect by themselves (through the
-      // load balancer, to another node) without any special handling.
-      for (const socket of io.of("/").sockets.values()) socket.conn.close();
       typing.close();
       await services.writeQueue.drain();
       // After the sockets closed: their users go offline after the grace period unless they reconnect elsewhere.

@@ -17,6 +17,14 @@ export function createPrismaUsersStore(prisma: AppPrismaClient): UsersStore {
     findById: (id) => guard(() => prisma.user.findUnique({ where: { id } })),
     findByEmailWithPasswordHash: (email) =>
       guard(() => prisma.user.findUnique({ where: { email: email.toLowerCase() }, omit: { passwordHash: false } })),
+    connectionProfile: (userId) =>
+      guard(async () => {
+        const row = await prisma.user.findUnique({
+          where: { id: userId },
+          select: { bannedAt: true, memberships: { select: { roomId: true } } },
+        });
+        return { roomIds: row?.memberships.map((m) => m.roomId) ?? [], suspended: Boolean(row?.bannedAt) };
+      }),
     markLastSeen: (userId, at) =>
       guard(async () => {
         // One conditional statement: two nodes recording it at once can only move it forward.
