@@ -94,7 +94,12 @@ export function createPresenceService(deps: PresenceServiceDeps) {
     failing = true;
   };
 
-  async function announce(snapshot: PresenceSnapshot, status: PresenceStatus, lastSeenAt: Date | null): Promise<void> {
+  /**
+   * `roomIds`: the user's rooms when the caller knows them (a connection of
+   * this node: its socket is in exactly those channels), which saves a
+   * database query per connect; looked up otherwise.
+   */
+  async function announce(snapshot: PresenceSnapshot, status: PresenceStatus, lastSeenAt: Date | null, roomIds?: string[]): Promise<void> {
     const userId = snapshot.userId;
     const change = {
       userId,
@@ -104,18 +109,19 @@ export function createPresenceService(deps: PresenceServiceDeps) {
     };
     // The store already recorded the change: failures from here on (the
     // database is down) are logged, never retried as if nothing had happened.
-    const [roomIds] = await Promise.all([
-      deps.rooms.memberRoomIds({ id: userId }).catch((err: unknown) => {
-        logger.warn({ err, userId, status }, "could not look up the rooms to tell about a presence change");
-        return [];
-      }),
+    const [audience] = await Promise.all([
+      roomIds ??
+        deps.rooms.memberRoomIds({ id: userId }).catch((err: unknown) => {
+          logger.warn({ err, userId, status }, "could not look up the rooms to tell about a presence change");
+          return [];
+        }),
       status === "offline" && lastSeenAt
         ? deps.users.markLastSeen(userId, lastSeenAt).catch((err: unknown) => {
             logger.warn({ err, userId }, "could not record last seen");
           })
         : undefined,
     ]);
-    if (roomIds.length > 0) deps.publish({ ...change, roomIds });
+    if (audience.length > 0) deps.publish({ ...change, roomIds: audience });
   }
 
   /**
@@ -124,7 +130,7 @@ export function createPresenceService(deps: PresenceServiceDeps) {
    * period is over, decided by the sweep). Compare-and-set on the snapshot's
    * version, so two nodes settling the same user announce each change once.
    */
-  async function settle(first: PresenceSnapshot, offlineAt?: Date): Promise<PresenceStatus> {
+  async function settle(first: PresenceSnapshot, offlineAt?: Date, roomIds?: string[]): Promise<PresenceStatus> {
     let snapshot = first;
     for (let attempt = 0; attempt < 8; attempt++) {
       const status = aggregateStatus(snapshot.connections);
@@ -136,7 +142,7 @@ export function createPresenceService(deps: PresenceServiceDeps) {
         return status;
       }
       if (await store.announce(snapshot.userId, snapshot.version, status)) {
-        if (status !== announced) await announce(snapshot, status, offlineAt ?? null);
+        if (status !== announced) await announce(snapshot, status, offlineAt ?? null, roomIds);
         return status;
       }
       snapshot = await store.snapshot(snapshot.userId);
@@ -216,13 +222,16 @@ export function createPresenceService(deps: PresenceServiceDeps) {
     nodeId,
     timings,
 
-    /** A connection opened on this node. Never rejects: a failure is logged and repaired by the next tick. */
-    connected(conn: PresenceConnection): Promise<void> {
+    /**
+     * A connection opened on this node (`roomIds`: its user's rooms, when known).
+     * Never rejects: a failure is logged and repaired by the next tick.
+     */
+    connected(conn: PresenceConnection, roomIds?: string[]): Promise<void> {
       local.set(conn.connId, conn);
       return track(
         store
           .putConnection(nodeId, conn)
-          .then((snapshot) => settle(snapshot))
+          .then((snapshot) => settle(snapshot, undefined, roomIds))
           .then(
             () => {},
             (err: unknown) => storeFailed(err, "connect"),
@@ -247,13 +256,13 @@ export function createPresenceService(deps: PresenceServiceDeps) {
     },
 
     /** A connection reports itself active or idle. Resolves to the user's overall status. */
-    async setStatus(connId: string, status: ConnectionStatus): Promise<PresenceStatus> {
+    async setStatus(connId: string, status: ConnectionStatus, roomIds?: string[]): Promise<PresenceStatus> {
       const conn = local.get(connId);
       if (!conn) throw new AppError("not_found", "Unknown connection");
       const updated = { ...conn, status };
       local.set(connId, updated);
       try {
-        return await track(store.putConnection(nodeId, updated).then((snapshot) => settle(snapshot)));
+        return await track(store.putConnection(nodeId, updated).then((snapshot) => settle(snapshot, undefined, roomIds)));
       } catch (err) {
         storeFailed(err, "status");
         throw new AppError("unavailable", "Presence is temporarily unavailable");

@@ -121,5 +121,7 @@ export function createTokenBucket(options: { capacity: number; refillPerSecond: 
   };
 }
 
+export type TokenBucket = ReturnType<typeof createTokenBucket>;
+
 /** Typing events a socket may send: a burst of 10, then 2 per second (clients send about one per 2.5 s). */
 export const TYPING_RATE_LIMIT = { capacity: 10, refillPerSecond: 2 } as const;

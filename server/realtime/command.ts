@@ -1,10 +1,23 @@
-// The one place where socket commands are parsed, run and answered. A handler
-// module registers `command(socket, "message:send", async (payload) => data)`:
+// The one place where socket commands are parsed, run and answered. Handler
+// modules export tables, `{ "message:send": async (socket, payload) => data }`:
 // the payload arrives validated, a thrown AppError becomes an error ack with
 // its code, anything else is logged and answered as `internal`. Nothing a
 // client sends can crash the process.
+//
+// PERFORMANCE (bench/, issue 6): the tables are built once per server and every
+// socket gets the same `dispatch` function as its only `onAny` listener, which
+// Socket.IO calls with the socket as `this`. Registering ~20 `socket.on`
+// closures per connection cost several KB of heap per socket (heap snapshots:
+// +43 closures, +27 contexts per connection over a bare Socket.IO server).
 import type { z } from "zod";
-import { schemas, type AckResult, type CommandName, type CommandPayload } from "../../lib/contract";
+import {
+  schemas,
+  type Ack,
+  type AckResult,
+  type ClientToServerEvents,
+  type CommandName,
+  type CommandPayload,
+} from "../../lib/contract";
 import { isAppError } from "../domain/errors";
 import type { Logger } from "../logger";
 import type { Metrics } from "../observability/metrics";
@@ -15,47 +28,61 @@ export interface CommandContext {
   metrics?: Metrics;
 }
 
+/** What a command's ack carries on success, as the wire contract declares it. */
+export type AckData<E extends CommandName> = Parameters<ClientToServerEvents[E]> extends [unknown, Ack<infer T>] ? T : never;
+
+/** Request/response commands: the result is the ack's `data`. */
+export type CommandHandlers = {
+  [E in CommandName]?: (socket: ParleySocket, payload: CommandPayload<E>) => Promise<AckData<E>>;
+};
+
+/** Fire-and-forget events (typing): validated; invalid ones and failures are dropped (failures logged). */
+export type SignalHandlers = {
+  [E in CommandName]?: (socket: ParleySocket, payload: CommandPayload<E>) => Promise<void> | void;
+};
+
+type AnyHandler = (socket: ParleySocket, payload: unknown) => Promise<unknown> | void;
+type AnyAck = (result: AckResult<unknown>) => void;
+
 function describeIssues(error: z.ZodError): string {
   return error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
 }
 
-// PERFORMANCE (bench/, issue 6): these run once per command per socket, about
-// twenty times for every connection, so they allocate as little as possible:
-// one listener closure each (no bound `socket.on`, no per-socket `answer`
-// closure); the work is in module-level functions.
-type AnyListener = (...args: unknown[]) => void;
-// The typed `socket.on` cannot express "any command"; the contract types are
-// enforced on the handler's payload and result instead.
-const listen = (socket: ParleySocket, event: string, listener: AnyListener) =>
-  (socket.on as unknown as (this: ParleySocket, event: string, listener: AnyListener) => ParleySocket).call(socket, event, listener);
+const isCommandName = (event: string): event is CommandName => Object.hasOwn(schemas, event);
 
-export function command<E extends CommandName, T>(
-  socket: ParleySocket,
-  ctx: CommandContext,
-  event: E,
-  run: (payload: CommandPayload<E>) => Promise<T>,
-): void {
-  listen(socket, event, (...args: unknown[]) => {
-    const maybeAck = args[args.length - 1];
-    const ack = typeof maybeAck === "function" ? (maybeAck as (r: AckResult<T>) => void) : undefined;
+/**
+ * Builds the `onAny` listener shared by every socket of a server. Events
+ * without a handler are answered `invalid_payload` when the client asked for
+ * an ack (and ignored otherwise), so a typo in a fork's client fails loudly.
+ */
+export function createDispatcher(ctx: CommandContext, commands: CommandHandlers, signals: SignalHandlers) {
+  return function dispatch(this: ParleySocket, event: string, ...args: unknown[]): void {
+    const last = args[args.length - 1];
+    const ack = typeof last === "function" ? (last as AnyAck) : undefined;
     // `emit(event, ack)` with no payload puts the ack first.
-    const raw = args.length > 1 || !ack ? args[0] : undefined;
-    void answer(socket, ctx, event, run, raw, ack);
-  });
+    const raw = ack && args.length === 1 ? undefined : args[0];
+    if (isCommandName(event)) {
+      const command = commands[event] as AnyHandler | undefined;
+      if (command) return void answer(this, ctx, event, command, raw, ack);
+      const signal = signals[event] as AnyHandler | undefined;
+      if (signal) return runSignal(this, ctx, event, signal, raw);
+    }
+    ack?.({ ok: false, error: { code: "invalid_payload", message: `Unknown event "${String(event).slice(0, 64)}"` } });
+  };
 }
 
-async function answer<E extends CommandName, T>(
+async function answer(
   socket: ParleySocket,
   ctx: CommandContext,
-  event: E,
-  run: (payload: CommandPayload<E>) => Promise<T>,
+  event: CommandName,
+  run: AnyHandler,
   raw: unknown,
-  ack: ((r: AckResult<T>) => void) | undefined,
+  ack: AnyAck | undefined,
 ): Promise<void> {
   const metrics = ctx.metrics;
   metrics?.eventsIn.inc({ event });
   const stopTimer = metrics?.commandDuration.startTimer({ event });
-  const reply = (result: AckResult<T>) => {
+  const reply = (result: AckResult<unknown>) => {
     stopTimer?.();
     metrics?.acks.inc({ event, code: result.ok ? "ok" : result.error.code });
     ack?.(result);
@@ -66,7 +93,7 @@ async function answer<E extends CommandName, T>(
     return;
   }
   try {
-    const data = await run(parsed.data as CommandPayload<E>);
+    const data = await run(socket, parsed.data);
     reply({ ok: true, data });
   } catch (err) {
     if (isAppError(err)) {
@@ -78,20 +105,13 @@ async function answer<E extends CommandName, T>(
   }
 }
 
-/** Fire-and-forget events (typing): validated, errors swallowed after logging. */
-export function signal<E extends CommandName>(
-  socket: ParleySocket,
-  ctx: CommandContext,
-  event: E,
-  run: (payload: CommandPayload<E>) => Promise<void> | void,
-): void {
-  listen(socket, event, (raw: unknown) => {
-    const parsed = schemas[event].safeParse(raw ?? {});
-    if (!parsed.success) return;
-    Promise.resolve()
-      .then(() => run(parsed.data as CommandPayload<E>))
-      .catch((err: unknown) => {
-        if (!isAppError(err)) ctx.logger.error({ err, event, socketId: socket.id }, "signal failed");
-      });
-  });
+function runSignal(socket: ParleySocket, ctx: CommandContext, event: CommandName, run: AnyHandler, raw: unknown): void {
+  ctx.metrics?.eventsIn.inc({ event });
+  const parsed = schemas[event].safeParse(raw ?? {});
+  if (!parsed.success) return;
+  Promise.resolve()
+    .then(() => run(socket, parsed.data))
+    .catch((err: unknown) => {
+      if (!isAppError(err)) ctx.logger.error({ err, event, socketId: socket.id }, "signal failed");
+    });
 }

@@ -9,14 +9,15 @@ import type { Services } from "../domain/services";
 import type { TypingTimings } from "../domain/typing.service";
 import type { Logger } from "../logger";
 import { authMiddleware } from "./auth.middleware";
-import { registerMessageHandlers } from "./messages.handlers";
-import { createPresenceRealtime, type RealtimeCounters } from "./presence.handlers";
 import type { Metrics } from "../observability/metrics";
-import { registerModerationHandlers } from "./moderation.handlers";
-import { registerRoomHandlers } from "./rooms.handlers";
-import { registerSessionHandlers } from "./session.handlers";
+import { createDispatcher } from "./command";
+import { messageCommands } from "./messages.handlers";
+import { moderationCommands } from "./moderation.handlers";
+import { createPresenceRealtime, type RealtimeCounters } from "./presence.handlers";
+import { roomCommands } from "./rooms.handlers";
+import { sessionCommands, startSessionExpiry } from "./session.handlers";
 import { createTypingRealtime } from "./typing.handlers";
-import { channels, type ParleyServer } from "./types";
+import { channels, type ParleyServer, type ParleySocket } from "./types";
 
 export interface RealtimeDeps {
   services: Services;
@@ -93,26 +94,40 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps): Real
   });
   const typing = createTypingRealtime(io, { logger, counters, timings: deps.timings?.typing });
   presence.start();
+  const sessions = startSessionExpiry(io);
 
-  // Shared by every socket's handlers (nothing per connection in it).
+  // Every handler is built once per server; sockets share them (see command.ts).
   const ctx = { logger, services, tokens: services.tokens, metrics: deps.metrics };
+  const dispatch = createDispatcher(
+    ctx,
+    {
+      ...sessionCommands(ctx),
+      ...roomCommands(io, ctx),
+      ...moderationCommands(io, ctx),
+      ...messageCommands(io, ctx),
+      ...presence.commands,
+    },
+    typing.signals,
+  );
+  function onDisconnect(this: ParleySocket, reason: string): void {
+    presence.disconnected(this);
+    typing.disconnected(this);
+    logger.debug({ socketId: this.id, userId: this.data.user.id, reason }, "socket disconnected");
+  }
 
   io.on("connection", (socket) => {
     const { user } = socket.data;
-    // Listeners are registered synchronously, once per socket, before any await:
-    // no event can arrive before its handler exists.
-    registerSessionHandlers(socket, ctx);
-    registerRoomHandlers(io, socket, ctx);
-    registerModerationHandlers(io, socket, ctx);
-    registerMessageHandlers(io, socket, ctx);
-    presence.register(socket);
-    typing.register(socket);
-
+    const roomIds = socket.data.memberRoomIds ?? [];
+    delete socket.data.memberRoomIds;
+    // Listeners are registered synchronously, before any await: no event can
+    // arrive before its handler exists.
+    socket.onAny(dispatch);
+    socket.on("disconnect", onDisconnect);
     // Joined before the client sees "connect": a room:sync it sends on connect
     // can't race a broadcast it would otherwise miss.
-    void socket.join([channels.user(user.id), ...socket.data.memberRoomIds.map(channels.room)]);
+    void socket.join([channels.user(user.id), ...roomIds.map(channels.room)]);
+    presence.connected(socket, roomIds);
     logger.debug({ socketId: socket.id, userId: user.id }, "socket connected");
-    socket.on("disconnect", (reason) => logger.debug({ socketId: socket.id, userId: user.id, reason }, "socket disconnected"));
   });
 
   deps.metrics?.setCollectors({
@@ -138,6 +153,7 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps): Real
         socket.conn.close();
       }
       typing.close();
+      sessions.stop();
       await services.writeQueue.drain();
       // After the sockets closed: their users go offline after the grace period unless they reconnect elsewhere.
       await presence.stop();

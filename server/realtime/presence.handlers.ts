@@ -2,8 +2,8 @@ import type { PresenceChanged } from "../../lib/contract";
 import type { PresenceStore } from "../domain/ports";
 import { createPresenceService, type PresenceTimings } from "../domain/presence.service";
 import type { Services } from "../domain/services";
-import { command, type CommandContext } from "./command";
-import { channels, type ParleyServer, type ParleySocket } from "./types";
+import type { CommandContext, CommandHandlers } from "./command";
+import { channels, memberRoomsOf, type ParleyServer, type ParleySocket } from "./types";
 
 /** Plain counters (no metrics library) that tests and benchmarks read. */
 export interface RealtimeCounters {
@@ -56,26 +56,31 @@ export function createPresenceRealtime(
     else to.emit("presence:batch", { changes });
   });
 
+  const commands: CommandHandlers = {
+    "presence:set": async (socket, { status }) => ({
+      status: await presence.setStatus(socket.id, status, memberRoomsOf(socket)),
+    }),
+    "room:members": async (socket, { roomId }) => ({
+      members: await presence.roomMembers(socket.data.user, roomId),
+    }),
+  };
+
   return {
     presence,
+    commands,
 
-    register(socket: ParleySocket): void {
-      command(socket, ctx, "presence:set", async ({ status }) => ({ status: await presence.setStatus(socket.id, status) }));
-      command(socket, ctx, "room:members", async ({ roomId }) => ({
-        members: await presence.roomMembers(socket.data.user, roomId),
-      }));
-
+    /** A socket connected; `roomIds`: its user's rooms (the channels it joined). Its user may come online. */
+    connected(socket: ParleySocket, roomIds: string[]): void {
       // A hidden tab that reconnects can say so in the handshake (`auth: { token, presence: "away" }`).
       const auth = socket.handshake.auth as { presence?: unknown } | undefined;
       const { user } = socket.data;
-      void presence.connected({
-        connId: socket.id,
-        userId: user.id,
-        name: user.name,
-        status: auth?.presence === "away" ? "away" : "online",
-      });
-      socket.on("disconnect", () => void presence.disconnected(socket.id));
+      void presence.connected(
+        { connId: socket.id, userId: user.id, name: user.name, status: auth?.presence === "away" ? "away" : "online" },
+        roomIds,
+      );
     },
+
+    disconnected: (socket: ParleySocket) => void presence.disconnected(socket.id),
 
     start: () => presence.start(),
     stop: async () => {

@@ -1,6 +1,7 @@
 import type { Server, Socket } from "socket.io";
 import type { ClientToServerEvents, ServerToClientEvents } from "../../lib/contract";
 import type { SocketIdentity } from "../domain/socket-tokens";
+import type { TokenBucket } from "../domain/typing.service";
 
 /** Events between server processes (Socket.IO `serverSideEmit`). */
 export interface InterServerEvents {
@@ -11,8 +12,10 @@ export interface SocketData {
   user: SocketIdentity;
   /** When the socket's token runs out (epoch ms); renewed by `auth:renew`. */
   tokenExpiresAt: number;
-  /** The rooms the user belonged to at connect, loaded by middleware. */
-  memberRoomIds: string[];
+  /** The rooms the user belonged to at connect, loaded by middleware; dropped once the socket joined them. */
+  memberRoomIds?: string[];
+  /** The typing rate limit, made at the socket's first `typing:start`. */
+  typingBucket?: TokenBucket;
 }
 
 export type ParleyServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -23,3 +26,12 @@ export const channels = {
   room: (roomId: string) => `room:${roomId}`,
   user: (userId: string) => `user:${userId}`,
 };
+
+const ROOM_PREFIX = channels.room("");
+
+/** The rooms a local socket's user is a member of: its room channels (joined while, and only while, a member). */
+export function memberRoomsOf(socket: ParleySocket): string[] {
+  const roomIds: string[] = [];
+  for (const channel of socket.rooms) if (channel.startsWith(ROOM_PREFIX)) roomIds.push(channel.slice(ROOM_PREFIX.length));
+  return roomIds;
+}

@@ -1,5 +1,5 @@
 import { createTokenBucket, createTypingTracker, TYPING_RATE_LIMIT, type Typist, type TypingTimings } from "../domain/typing.service";
-import { signal, type CommandContext } from "./command";
+import type { CommandContext, SignalHandlers } from "./command";
 import type { RealtimeCounters } from "./presence.handlers";
 import { channels, type ParleyServer, type ParleySocket } from "./types";
 
@@ -21,25 +21,30 @@ export function createTypingRealtime(
   };
   const tracker = createTypingTracker({ onExpired: (roomId, user) => emit(roomId, user, false), timings: ctx.timings });
 
+  const signals: SignalHandlers = {
+    "typing:start": (socket, { roomId }) => {
+      // The socket is in a room's channel exactly while its user is a member.
+      if (!socket.rooms.has(channels.room(roomId))) return;
+      // Made on the first start: most connections never type, and a bucket per socket costs memory.
+      const bucket = (socket.data.typingBucket ??= createTokenBucket(TYPING_RATE_LIMIT));
+      if (!bucket.take()) return;
+      const user = { id: socket.data.user.id, name: socket.data.user.name };
+      if (tracker.start(roomId, user, socket.id)) emit(roomId, user, true);
+    },
+    // Not rate-limited: a stop only ever ends a state some allowed start began.
+    "typing:stop": (socket, { roomId }) => {
+      const user = tracker.stop(roomId, socket.data.user.id);
+      if (user) emit(roomId, user, false);
+    },
+  };
+
   return {
     tracker,
+    signals,
 
-    register(socket: ParleySocket): void {
-      const bucket = createTokenBucket(TYPING_RATE_LIMIT);
-      signal(socket, ctx, "typing:start", ({ roomId }) => {
-        // The socket is in a room's channel exactly while its user is a member.
-        if (!socket.rooms.has(channels.room(roomId)) || !bucket.take()) return;
-        const user = { id: socket.data.user.id, name: socket.data.user.name };
-        if (tracker.start(roomId, user, socket.id)) emit(roomId, user, true);
-      });
-      // Not rate-limited: a stop only ever ends a state some allowed start began.
-      signal(socket, ctx, "typing:stop", ({ roomId }) => {
-        const user = tracker.stop(roomId, socket.data.user.id);
-        if (user) emit(roomId, user, false);
-      });
-      socket.on("disconnect", () => {
-        for (const { roomId, user } of tracker.dropSource(socket.id)) emit(roomId, user, false);
-      });
+    /** A socket closed: whatever it was typing stops. */
+    disconnected(socket: ParleySocket): void {
+      for (const { roomId, user } of tracker.dropSource(socket.id)) emit(roomId, user, false);
     },
 
     close: () => tracker.clear(),

@@ -149,8 +149,15 @@ describe.each(backends)("chat over real sockets (%s)", (backend) => {
         ok: false,
         error: { code: "invalid_payload" },
       });
+      // Events the server does not know are refused, not left unanswered.
+      expect(await call(alice, "message:sned", { roomId: room.id })).toMatchObject({
+        ok: false,
+        error: { code: "invalid_payload", message: 'Unknown event "message:sned"' },
+      });
+      expect(await call(alice, "constructor", {})).toMatchObject({ ok: false, error: { code: "invalid_payload" } });
       // An event with no ack at all must not crash anything either.
       (alice.emit as (e: string, p: unknown) => void)("message:send", { garbage: true });
+      (alice.emit as (e: string, p: unknown) => void)("no:such-event", { garbage: true });
       expect(await send(alice, "still alive")).toMatchObject({ ok: true });
     });
 
