@@ -71,6 +71,11 @@ export interface MessageDraft {
   body: string;
 }
 
+/** A draft addressed to a room: one entry of a (possibly multi-room) batch append. */
+export interface RoomDraft extends MessageDraft {
+  roomId: string;
+}
+
 /** Outcome of one draft in a batch append, in the same order as the drafts. */
 export type AppendOutcome =
   | { status: "created"; message: ChatMessage }
@@ -80,11 +85,12 @@ export type AppendOutcome =
 
 export interface MessagesStore {
   /**
-   * Appends drafts to a room in ONE transaction: checks membership, skips
-   * (author, clientId) pairs already stored, assigns the next seqs under the
-   * room's row lock and inserts. Resolves only after commit.
+   * Appends drafts, to one room or several, in ONE transaction: checks
+   * membership, skips (author, clientId) pairs already stored, assigns the next
+   * seqs under each room's row lock and inserts. Drafts to the same room get
+   * seqs in array order. Resolves only after commit.
    */
-  appendBatch(roomId: string, drafts: MessageDraft[]): Promise<AppendOutcome[]>;
+  appendBatch(drafts: RoomDraft[]): Promise<AppendOutcome[]>;
   findById(messageId: string): Promise<ChatMessage | null>;
   /** Sets a new body (edit) or tombstones it (delete), bumping the room's change number. */
   update(messageId: string, change: { body: string } | { deleted: true }): Promise<ChatMessage>;

@@ -1,22 +1,37 @@
 import { describe, expect, it } from "vitest";
-import type { AppendOutcome, MessageDraft, MessagesStore } from "./ports";
+import type { AppendOutcome, MessageDraft, MessagesStore, RoomDraft } from "./ports";
 import { MessageWriteQueue } from "./write-queue";
 
-/** A store that records the batches it is asked to write and answers after `delayMs`. */
-function recordingStore(delayMs: number, fail?: () => boolean) {
-  const batches: { roomId: string; drafts: MessageDraft[] }[] = [];
-  let seq = 0;
+/**
+ * A store that records the batches it is asked to write and answers after
+ * `delayMs`, numbering each room's messages from 1 in the order it gets them.
+ */
+function recordingStore(delayMs: number | (() => number), fail?: () => boolean) {
+  const batches: { drafts: RoomDraft[] }[] = [];
+  const seqs = new Map<string, number>();
+  const roomsInFlight = new Set<string>();
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let overlaps = 0;
   const store: Pick<MessagesStore, "appendBatch"> = {
-    async appendBatch(roomId, drafts) {
-      batches.push({ roomId, drafts });
-      await new Promise((r) => setTimeout(r, delayMs));
+    async appendBatch(drafts) {
+      batches.push({ drafts });
+      maxInFlight = Math.max(maxInFlight, ++inFlight);
+      const rooms = new Set(drafts.map((d) => d.roomId));
+      for (const room of rooms) if (roomsInFlight.has(room)) overlaps++;
+      for (const room of rooms) roomsInFlight.add(room);
+      await new Promise((r) => setTimeout(r, typeof delayMs === "number" ? delayMs : delayMs()));
+      for (const room of rooms) roomsInFlight.delete(room);
+      inFlight--;
       if (fail?.()) throw new Error("database down");
-      return drafts.map(
-        (d): AppendOutcome => ({
+      return drafts.map((d): AppendOutcome => {
+        const seq = (seqs.get(d.roomId) ?? 0) + 1;
+        seqs.set(d.roomId, seq);
+        return {
           status: "created",
           message: {
-            id: `${roomId}-${++seq}`,
-            roomId,
+            id: `${d.roomId}-${seq}`,
+            roomId: d.roomId,
             seq,
             change: seq,
             clientId: d.clientId,
@@ -26,11 +41,11 @@ function recordingStore(delayMs: number, fail?: () => boolean) {
             editedAt: null,
             deletedAt: null,
           },
-        }),
-      );
+        };
+      });
     },
   };
-  return { batches, store: store as MessagesStore };
+  return { batches, store: store as MessagesStore, maxInFlight: () => maxInFlight, overlaps: () => overlaps };
 }
 
 const draft = (i: number): MessageDraft => ({ authorId: "a", clientId: `c${i}`, body: `m${i}` });
@@ -56,15 +71,55 @@ describe("MessageWriteQueue", () => {
     expect(seqs).toEqual(Array.from({ length: 51 }, (_, i) => i + 1));
   });
 
-  it("keeps rooms independent and respects the batch size cap", async () => {
+  it("respects the batch size cap, giving a room cut short by it a later turn", async () => {
     const { batches, store } = recordingStore(5);
-    const queue = new MessageWriteQueue(store, 10);
+    const queue = new MessageWriteQueue(store, 10, undefined, 1);
     await Promise.all([
       ...Array.from({ length: 25 }, (_, i) => queue.append("r1", draft(i))),
       queue.append("r2", draft(99)),
     ]);
-    expect(batches.filter((b) => b.roomId === "r1").map((b) => b.drafts.length)).toEqual([10, 10, 5]);
-    expect(batches.filter((b) => b.roomId === "r2")).toHaveLength(1);
+    expect(batches.map((b) => b.drafts.map((d) => d.roomId).join())).toEqual([
+      Array(10).fill("r1").join(),
+      "r2," + Array(9).fill("r1").join(),
+      Array(6).fill("r1").join(),
+    ]);
+  });
+
+  it("writes the sends of several rooms that arrive together in one batch", async () => {
+    const { batches, store } = recordingStore(1);
+    const queue = new MessageWriteQueue(store);
+    const outcomes = await Promise.all(["r1", "r2", "r3", "r1"].map((room, i) => queue.append(room, draft(i))));
+    expect(batches).toHaveLength(1);
+    expect(batches[0]!.drafts.map((d) => `${d.roomId}:${d.clientId}`)).toEqual(["r1:c0", "r1:c3", "r2:c1", "r3:c2"]);
+    expect(outcomes.map((o) => (o.status === "rejected" ? "" : `${o.message.roomId}:${o.message.seq}`))).toEqual([
+      "r1:1",
+      "r2:1",
+      "r3:1",
+      "r1:2",
+    ]);
+  });
+
+  it("never has a room in two batches at once, so its seqs follow arrival order", async () => {
+    // Random write times: were a room in two batches at once, the later one could finish first.
+    const { batches, store, maxInFlight, overlaps } = recordingStore(() => 1 + Math.random() * 5);
+    const queue = new MessageWriteQueue(store, 4, undefined, 3);
+    const rooms = ["r1", "r2", "r3", "r4", "r5"];
+    const sends: Promise<AppendOutcome>[] = [];
+    for (let wave = 0; wave < 6; wave++) {
+      for (let i = 0; i < 7; i++) sends.push(queue.append(rooms[(wave + i * 3) % rooms.length]!, draft(wave * 7 + i)));
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    const outcomes = await Promise.all(sends);
+    expect(maxInFlight()).toBeGreaterThan(1);
+    expect(maxInFlight()).toBeLessThanOrEqual(3);
+    expect(overlaps()).toBe(0);
+    for (const room of rooms) {
+      const seqs = outcomes.flatMap((o) => (o.status !== "rejected" && o.message.roomId === room ? [o.message.seq] : []));
+      expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+    }
+    expect(batches.every((b) => b.drafts.length <= 4)).toBe(true);
+    await queue.drain();
+    expect(queue.depth).toBe(0);
   });
 
   it("rejects every send of a failed batch and recovers for the next one", async () => {

@@ -74,6 +74,36 @@ describe.runIf(Boolean(postgresUrl))("delivery across server processes (PostgreS
     }
   });
 
+  it("keeps each room's seqs gap-free and stores every acked message when two processes write to several rooms at once", async () => {
+    // Each process batches the sends of all rooms into one statement: the two
+    // processes' batches cover overlapping sets of rooms and lock them in turn.
+    const [a, b] = await Promise.all([node(), node()]);
+    const people = await users(12, "multi");
+    const roomIds = await Promise.all(Array.from({ length: 4 }, () => roomFor(people)));
+    const clients = await Promise.all(
+      people.map(async (p, i) => new DeliveryClient(await connected((i % 2 ? a : b).url, p), roomIds)),
+    );
+    for (const [i, c] of clients.entries()) {
+      for (let k = 0; k < 60; k++) c.send(roomIds[(i + k) % roomIds.length]!, `${i}/${k}`);
+    }
+    await until(() => clients.every((c) => c.acked.size === 60), 60_000, "all acks");
+
+    const acked = new Set(clients.flatMap((c) => [...c.acked.keys()]));
+    for (const roomId of roomIds) {
+      const stored = await prisma().message.findMany({ where: { roomId }, orderBy: { seq: "asc" } });
+      expect(stored).toHaveLength(180);
+      expect(stored.map((m) => m.seq)).toEqual(Array.from({ length: 180 }, (_, i) => i + 1));
+      expect(stored.map((m) => m.change)).toEqual(Array.from({ length: 180 }, (_, i) => i + 1));
+      for (const m of stored) expect(acked.has(m.clientId)).toBe(true);
+      // Each sender's messages in this room are stored in the order it sent them.
+      for (const [i] of clients.entries()) {
+        const mine = stored.filter((m) => m.body.startsWith(`${i}/`)).map((m) => Number(m.body.split("/")[1]));
+        expect(mine).toEqual([...mine].sort((x, y) => x - y));
+      }
+    }
+    expect(acked.size).toBe(720);
+  });
+
   it("replays to a returning client exactly the 500 messages sent through another process while it was away", async () => {
     const [a, b] = await Promise.all([node(), node()]);
     const [talker, sleeper] = await users(2, "pair");

@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { ChatMessage } from "../../../lib/contract";
-import type { AppendOutcome, MessageDraft, MessagesStore } from "../../domain/ports";
+import type { AppendOutcome, MessagesStore, RoomDraft } from "../../domain/ports";
 import { notFound } from "../../domain/errors";
 import type { AppPrismaClient } from "../db/database";
 import { adapterErrorKind, guard, isUniqueViolation } from "./errors";
 import { authorSelect, toChatMessage } from "./mappers";
 
-const MAX_UNIQUE_RETRIES = 3;
+const MAX_ATTEMPTS = 3;
 
 /** A unique violation raised inside a raw query (Prisma reports those as P2010, with the driver adapter's error in meta). */
 function isRawUniqueViolation(err: unknown): boolean {
@@ -16,19 +16,30 @@ function isRawUniqueViolation(err: unknown): boolean {
   return e.meta?.code === "23505" || (e.code === "P2010" && /23505|unique constraint/i.test(String(e.message)));
 }
 
+/** A deadlock (40P01) or serialization failure: PostgreSQL rolled the statement back, trying again is safe. */
+function isRawWriteConflict(err: unknown): boolean {
+  if (adapterErrorKind(err) === "TransactionWriteConflict") return true;
+  const e = err as { meta?: { code?: unknown } } | null;
+  return e?.meta?.code === "40P01" || e?.meta?.code === "40001";
+}
+
+const isRetryable = (err: unknown) => isUniqueViolation(err) || isRawUniqueViolation(err) || isRawWriteConflict(err);
+
 export function createPrismaMessagesStore(prisma: AppPrismaClient): MessagesStore {
   return {
-    appendBatch: (roomId, drafts) =>
+    appendBatch: (drafts) =>
       guard(async () => {
         // The duplicate check reads the snapshot taken before the room lock, so two
         // nodes racing with the same (author, clientId) can both pass it; the unique
         // index stops the second one, its statement rolls back (seq is not consumed)
-        // and the retry sees the first one's row as a duplicate.
+        // and the retry sees the first one's row as a duplicate. Rooms are locked in
+        // id order, so deadlocks should not happen; if one does, PostgreSQL aborts one
+        // statement and that one is simply run again.
         for (let attempt = 1; ; attempt++) {
           try {
-            return await appendOnce(prisma, roomId, drafts);
+            return await appendOnce(prisma, drafts);
           } catch (err) {
-            if (!(isUniqueViolation(err) || isRawUniqueViolation(err)) || attempt >= MAX_UNIQUE_RETRIES) throw err;
+            if (!isRetryable(err) || attempt >= MAX_ATTEMPTS) throw err;
           }
         }
       }),
@@ -147,91 +158,115 @@ const REJECTIONS = {
  * createManyAndReturn, read markers, plus BEGIN/COMMIT): each one compiled and
  * interpreted by the Prisma client and a round trip to the database, which
  * capped one node at a few hundred messages per second on 2 cores. It is now
- * ONE statement (a single implicit transaction, one round trip) with the same
- * rules and the same outcomes, in the same order of precedence:
+ * ONE statement (a single implicit transaction, one round trip) for drafts to
+ * any number of rooms, with the same rules and the same outcomes, in the same
+ * order of precedence:
  *   stored before (same room: duplicate; another room: conflict) >
  *   not a member (not_found when the room does not exist) > muted > created;
- *   the same (author, clientId) twice in a batch: the first is created, the rest
- *   are duplicates of it.
- * The UPDATE of the room row takes its lock until commit and, under READ
- * COMMITTED, re-reads the row after waiting for a concurrent writer (another
- * node): that is what keeps seq and change gap-free and ordered across nodes.
- * A rolled-back statement rolls back the increment too. A concurrent insert of
- * the same (author, clientId) fails this statement on the unique index; the
- * caller retries and then sees that row as a duplicate.
+ *   the same (author, clientId) twice in a batch: the first one that passes the
+ *   membership checks is created; a later one is its duplicate (same room) or a
+ *   conflict (another room), an earlier one keeps its own rejection, exactly as
+ *   if they had been sent one after the other.
+ * The statement has a fixed cost (planning it alone is ~1 ms) that dwarfs the
+ * cost of a message, so the write queue sends one statement for all rooms.
+ *
+ * Seq and change: the rooms getting messages are locked (FOR NO KEY UPDATE, the
+ * lock the UPDATE takes anyway) in id order, so two nodes writing to
+ * overlapping sets of rooms queue up instead of deadlocking; the InitPlan on
+ * `room` makes every lock and counter update finish before the first insert
+ * (an insert can wait on another node's uncommitted row with the same key,
+ * which must not happen while holding half the locks). The UPDATE of a room row
+ * under READ COMMITTED re-reads the row after waiting for a concurrent writer
+ * (another node): that is what keeps seq and change gap-free and ordered
+ * across nodes. A rolled-back statement rolls back the increments too. A
+ * concurrent insert of the same (author, clientId) fails this statement on the
+ * unique index; the caller retries and then sees that row as a duplicate.
+ *
+ * The duplicate look-up joins the distinct keys to messages, so it is one probe
+ * of the (author_id, client_id) unique index per key, never a scan.
  */
-async function appendOnce(prisma: AppPrismaClient, roomId: string, drafts: MessageDraft[]): Promise<AppendOutcome[]> {
+async function appendOnce(prisma: AppPrismaClient, drafts: RoomDraft[]): Promise<AppendOutcome[]> {
+  const roomIds = drafts.map((d) => d.roomId);
   const authorIds = drafts.map((d) => d.authorId);
   const clientIds = drafts.map((d) => d.clientId);
   const bodies = drafts.map((d) => d.body);
   const ids = drafts.map(() => newMessageId());
   const rows = await prisma.$queryRaw<AppendRow[]>`
     WITH input AS (
-      SELECT t.author_id, t.client_id, t.body, t.id, t.ord
-        FROM unnest(${authorIds}::text[], ${clientIds}::text[], ${bodies}::text[], ${ids}::text[])
-             WITH ORDINALITY AS t(author_id, client_id, body, id, ord)
+      SELECT t.room_id, t.author_id, t.client_id, t.body, t.id, t.ord
+        FROM unnest(${roomIds}::text[], ${authorIds}::text[], ${clientIds}::text[], ${bodies}::text[], ${ids}::text[])
+             WITH ORDINALITY AS t(room_id, author_id, client_id, body, id, ord)
     ),
     existing AS (
-      SELECT x.* FROM messages x
-       WHERE (x.author_id, x.client_id) IN (SELECT author_id, client_id FROM input)
+      SELECT x.* FROM (SELECT DISTINCT author_id, client_id FROM input) k
+        JOIN messages x ON x.author_id = k.author_id AND x.client_id = k.client_id
     ),
     member AS (
-      SELECT m.user_id, (m.muted_until IS NOT NULL AND m.muted_until > now()) AS muted
-        FROM memberships m
-       WHERE m.room_id = ${roomId} AND m.user_id IN (SELECT author_id FROM input)
+      SELECT m.room_id, m.user_id, (m.muted_until IS NOT NULL AND m.muted_until > now()) AS muted
+        FROM (SELECT DISTINCT room_id, author_id FROM input) k
+        JOIN memberships m ON m.room_id = k.room_id AND m.user_id = k.author_id
     ),
     fresh AS (
       SELECT DISTINCT ON (i.author_id, i.client_id) i.*
         FROM input i
-        JOIN member m ON m.user_id = i.author_id AND NOT m.muted
+        JOIN member m ON m.room_id = i.room_id AND m.user_id = i.author_id AND NOT m.muted
        WHERE NOT EXISTS (SELECT 1 FROM existing e WHERE e.author_id = i.author_id AND e.client_id = i.client_id)
        ORDER BY i.author_id, i.client_id, i.ord
     ),
+    -- k: position in its room's share of the batch (draft order), n: that share's size.
     numbered AS (
-      SELECT f.*, row_number() OVER (ORDER BY f.ord) AS k, count(*) OVER () AS n FROM fresh f
+      SELECT f.*, row_number() OVER w AS k, count(*) OVER w AS n
+        FROM fresh f
+      WINDOW w AS (PARTITION BY f.room_id ORDER BY f.ord ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+    ),
+    locked AS (
+      SELECT r.id FROM rooms r WHERE r.id IN (SELECT room_id FROM fresh) ORDER BY r.id FOR NO KEY UPDATE
     ),
     room AS (
-      UPDATE rooms
-         SET last_seq = last_seq + (SELECT count(*) FROM fresh)::int,
-             last_change = last_change + (SELECT count(*) FROM fresh)::int
-       WHERE id = ${roomId} AND EXISTS (SELECT 1 FROM fresh)
-      RETURNING last_seq, last_change
+      UPDATE rooms r
+         SET last_seq = r.last_seq + c.n, last_change = r.last_change + c.n
+        FROM (SELECT room_id, count(*)::int AS n FROM fresh GROUP BY room_id) c
+       WHERE r.id = c.room_id AND r.id IN (SELECT id FROM locked)
+      RETURNING r.id, r.last_seq, r.last_change
     ),
     inserted AS (
       INSERT INTO messages (id, room_id, seq, change, client_id, author_id, body)
-      SELECT n.id, ${roomId}, (r.last_seq - n.n + n.k)::int, (r.last_change - n.n + n.k)::int, n.client_id, n.author_id, n.body
-        FROM numbered n CROSS JOIN room r
+      SELECT n.id, n.room_id, (r.last_seq - n.n + n.k)::int, (r.last_change - n.n + n.k)::int, n.client_id, n.author_id, n.body
+        FROM numbered n JOIN room r ON r.id = n.room_id
+       WHERE (SELECT count(*) FROM room) > 0
       RETURNING *
     ),
     -- Your own messages are read by definition: move each author's read marker.
     read_marker AS (
       UPDATE memberships m SET last_read_seq = GREATEST(m.last_read_seq, v.seq)
-        FROM (SELECT author_id, max(seq) AS seq FROM inserted GROUP BY author_id) v
-       WHERE m.room_id = ${roomId} AND m.user_id = v.author_id
+        FROM (SELECT room_id, author_id, max(seq) AS seq FROM inserted GROUP BY room_id, author_id) v
+       WHERE m.room_id = v.room_id AND m.user_id = v.author_id
     )
     SELECT CASE
-             WHEN ins.id IS NOT NULL THEN CASE WHEN ins.id = i.id THEN 'created' ELSE 'duplicate' END
-             WHEN e.id IS NOT NULL THEN CASE WHEN e.room_id = ${roomId} THEN 'duplicate' ELSE 'conflict' END
+             WHEN c.id = i.id THEN 'created'
+             WHEN first.ord < i.ord THEN CASE WHEN c.room_id = i.room_id THEN 'duplicate' ELSE 'conflict' END
+             WHEN e.id IS NOT NULL THEN CASE WHEN e.room_id = i.room_id THEN 'duplicate' ELSE 'conflict' END
              WHEN m.user_id IS NULL THEN
-               CASE WHEN EXISTS (SELECT 1 FROM rooms WHERE id = ${roomId}) THEN 'forbidden' ELSE 'not_found' END
+               CASE WHEN EXISTS (SELECT 1 FROM rooms WHERE id = i.room_id) THEN 'forbidden' ELSE 'not_found' END
              WHEN m.muted THEN 'muted'
            END AS status,
-           COALESCE(ins.id, e.id) AS id,
-           COALESCE(ins.room_id, e.room_id) AS room_id,
-           COALESCE(ins.seq, e.seq) AS seq,
-           COALESCE(ins.change, e.change) AS change,
-           COALESCE(ins.client_id, e.client_id) AS client_id,
-           COALESCE(ins.author_id, e.author_id) AS author_id,
+           COALESCE(c.id, e.id) AS id,
+           COALESCE(c.room_id, e.room_id) AS room_id,
+           COALESCE(c.seq, e.seq) AS seq,
+           COALESCE(c.change, e.change) AS change,
+           COALESCE(c.client_id, e.client_id) AS client_id,
+           COALESCE(c.author_id, e.author_id) AS author_id,
            u.name AS author_name,
-           COALESCE(ins.body, e.body) AS body,
-           COALESCE(ins.created_at, e.created_at) AS created_at,
-           CASE WHEN ins.id IS NULL THEN e.edited_at END AS edited_at,
-           CASE WHEN ins.id IS NULL THEN e.deleted_at END AS deleted_at
+           COALESCE(c.body, e.body) AS body,
+           COALESCE(c.created_at, e.created_at) AS created_at,
+           CASE WHEN c.id IS NULL THEN e.edited_at END AS edited_at,
+           CASE WHEN c.id IS NULL THEN e.deleted_at END AS deleted_at
       FROM input i
-      LEFT JOIN inserted ins ON ins.author_id = i.author_id AND ins.client_id = i.client_id
+      LEFT JOIN inserted c ON c.author_id = i.author_id AND c.client_id = i.client_id
+      LEFT JOIN input first ON first.id = c.id
       LEFT JOIN existing e ON e.author_id = i.author_id AND e.client_id = i.client_id
-      LEFT JOIN member m ON m.user_id = i.author_id
-      LEFT JOIN users u ON u.id = COALESCE(ins.author_id, e.author_id)
+      LEFT JOIN member m ON m.room_id = i.room_id AND m.user_id = i.author_id
+      LEFT JOIN users u ON u.id = i.author_id
      ORDER BY i.ord`;
   if (rows.length !== drafts.length) throw new Error(`append returned ${rows.length} rows for ${drafts.length} drafts`);
   return rows.map((row): AppendOutcome => {

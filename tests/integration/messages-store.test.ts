@@ -1,0 +1,104 @@
+// The one-statement batch append (server/store/prisma/messages.store.ts) on real
+// databases: outcomes and their precedence when one batch spans several rooms,
+// and gap-free per-room seqs when batches over overlapping rooms race.
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AppendOutcome, MessagesStore, RoomDraft } from "../../server/domain/ports";
+import { createPrismaMessagesStore } from "../../server/store/prisma/messages.store";
+import { backends, createTestDatabase, type TestDatabase } from "../support/databases";
+
+const summary = (o: AppendOutcome) =>
+  o.status === "rejected" ? o.code : `${o.status} ${o.message.roomId}#${o.message.seq} ${o.message.body}`;
+
+describe.each(backends)("batch append across rooms (%s)", (backend) => {
+  let database: TestDatabase;
+  let store: MessagesStore;
+  beforeAll(async () => {
+    database = await createTestDatabase(backend);
+    store = createPrismaMessagesStore(database.db.prisma);
+  });
+  afterAll(() => database?.dispose());
+
+  const prisma = () => database.db.prisma;
+  const user = (name: string) =>
+    prisma().user.create({ data: { email: `${name}-${randomUUID()}@t.test`, name, passwordHash: "x" } });
+  const room = (owner: { id: string }, members: { id: string }[], mutedUntil?: Date) =>
+    prisma().room.create({
+      data: {
+        name: `room-${randomUUID().slice(0, 8)}`,
+        createdById: owner.id,
+        memberships: { create: members.map((m) => ({ userId: m.id, mutedUntil })) },
+      },
+    });
+
+  it("gives each draft the outcome it would get if the drafts were sent one after the other", async () => {
+    const [ann, bob] = await Promise.all([user("ann"), user("bob")]);
+    const a = await room(ann, [ann, bob]);
+    const b = await room(ann, [ann, bob]);
+    const quiet = await room(ann, [bob], new Date(Date.now() + 3_600_000));
+    const [earlier] = await store.appendBatch([{ roomId: a.id, authorId: ann.id, clientId: "old", body: "stored before" }]);
+    expect(earlier!.status).toBe("created");
+
+    const drafts: RoomDraft[] = [
+      { roomId: a.id, authorId: ann.id, clientId: "old", body: "retry" }, // stored before, same room
+      { roomId: b.id, authorId: ann.id, clientId: "old", body: "elsewhere" }, // stored before, other room
+      { roomId: quiet.id, authorId: ann.id, clientId: "k1", body: "not a member" }, // rejected, so k1 stays free
+      { roomId: b.id, authorId: ann.id, clientId: "k1", body: "b1" },
+      { roomId: a.id, authorId: bob.id, clientId: "k1", body: "a1" }, // another author: its own key
+      { roomId: b.id, authorId: ann.id, clientId: "k1", body: "b1 again" }, // same key, same room: duplicate
+      { roomId: a.id, authorId: ann.id, clientId: "k1", body: "b1 in a" }, // same key, other room: conflict
+      { roomId: quiet.id, authorId: bob.id, clientId: "k2", body: "muted" },
+      { roomId: "no-such-room", authorId: bob.id, clientId: "k3", body: "nowhere" },
+      { roomId: a.id, authorId: ann.id, clientId: "k4", body: "a2" },
+      { roomId: b.id, authorId: bob.id, clientId: "k4", body: "b2" },
+    ];
+    const outcomes = await store.appendBatch(drafts);
+    expect(outcomes.map(summary)).toEqual([
+      `duplicate ${a.id}#1 stored before`,
+      "conflict",
+      "forbidden",
+      `created ${b.id}#1 b1`,
+      `created ${a.id}#2 a1`,
+      `duplicate ${b.id}#1 b1`,
+      "conflict",
+      "muted",
+      "not_found",
+      `created ${a.id}#3 a2`,
+      `created ${b.id}#2 b2`,
+    ]);
+
+    const rooms = await prisma().room.findMany({ where: { id: { in: [a.id, b.id, quiet.id] } } });
+    const counters = Object.fromEntries(rooms.map((r) => [r.id, [r.lastSeq, r.lastChange]]));
+    expect(counters).toEqual({ [a.id]: [3, 3], [b.id]: [2, 2], [quiet.id]: [0, 0] });
+    const markers = await prisma().membership.findMany({ where: { roomId: { in: [a.id, b.id] } } });
+    const marker = (roomId: string, userId: string) => markers.find((m) => m.roomId === roomId && m.userId === userId)?.lastReadSeq;
+    expect([marker(a.id, ann.id), marker(a.id, bob.id), marker(b.id, ann.id), marker(b.id, bob.id)]).toEqual([3, 2, 1, 2]);
+  });
+
+  it("keeps every room's seqs gap-free when batches over overlapping rooms run at once", async () => {
+    const people = await Promise.all(Array.from({ length: 6 }, (_, i) => user(`racer${i}`)));
+    const rooms = await Promise.all(Array.from({ length: 5 }, () => room(people[0]!, people)));
+    // Each batch covers a different, overlapping set of rooms, in a different order.
+    const batches = Array.from({ length: 24 }, (_, b) =>
+      Array.from({ length: 10 }, (_, k): RoomDraft => {
+        const r = rooms[(b * 3 + k * (b % 2 ? 2 : 3)) % rooms.length]!;
+        return { roomId: r.id, authorId: people[(b + k) % people.length]!.id, clientId: `race-${b}-${k}`, body: `${b}/${k}` };
+      }),
+    );
+    const results = await Promise.all(batches.map((drafts) => store.appendBatch(drafts)));
+    expect(results.flat().every((o) => o.status === "created")).toBe(true);
+
+    for (const r of rooms) {
+      const stored = await prisma().message.findMany({ where: { roomId: r.id }, orderBy: { seq: "asc" } });
+      expect(stored.map((m) => m.seq)).toEqual(stored.map((_, i) => i + 1));
+      expect(stored.map((m) => m.change)).toEqual(stored.map((_, i) => i + 1));
+      const counters = await prisma().room.findUniqueOrThrow({ where: { id: r.id } });
+      expect([counters.lastSeq, counters.lastChange]).toEqual([stored.length, stored.length]);
+      // Within a batch, a room's drafts get seqs in draft order.
+      for (const drafts of batches) {
+        const mine = stored.filter((m) => drafts.some((d) => d.clientId === m.clientId)).map((m) => Number(m.body.split("/")[1]));
+        expect(mine).toEqual([...mine].sort((x, y) => x - y));
+      }
+    }
+  });
+});
