@@ -43,11 +43,11 @@ export function createPresenceRealtime(
     publish: ({ roomIds, ...event }) => batcher.add(roomIds, event),
   });
 
-  // Coalescing: changes for the same audience (the same set of rooms) within
-  // PRESENCE_BATCH_MS go out as one packet. When 1,000 people open a room at
-  // once, each arrival would otherwise be one send to every member: O(N^2)
-  // packets (the benchmark's connect storm). A lone change still goes out as
-  // a plain `presence:changed`, at most PRESENCE_BATCH_MS late.
+  // Coalescing: when 1,000 people open a room at once, each arrival would
+  // otherwise be one send to every member: O(N^2) packets (the benchmark's
+  // connect storm). A lone change goes out at once as a plain `presence:changed`;
+  // a burst as `presence:batch` packets, at most two per audience per
+  // PRESENCE_BATCH_MS (see createPresenceBatcher).
   const batcher = createPresenceBatcher((roomIds, changes) => {
     counters.presenceBroadcasts += 1;
     counters.presenceRoomTargets += roomIds.length;
@@ -90,34 +90,63 @@ export function createPresenceRealtime(
   };
 }
 
-export const PRESENCE_BATCH_MS = 250;
+/** At most this often (twice, at the edges of a window) an audience hears about presence changes. */
+export const PRESENCE_BATCH_MS = 1_000;
 
-/** Groups presence changes by audience for PRESENCE_BATCH_MS; the latest change per user wins. */
+/**
+ * Throttles presence changes per audience (the same set of rooms). A change for
+ * a quiet audience goes out at once; changes for an audience that heard
+ * something in the current window are held and sent together when it ends,
+ * the latest change per user winning. So a lone change costs no latency and a
+ * connect storm costs each audience at most two packets per window: each
+ * packet is one write per member socket, and on this hardware the per-write
+ * cost, not the bytes, is what a storm of arrivals spends its CPU on.
+ */
 export function createPresenceBatcher(
   send: (roomIds: string[], changes: PresenceChanged[]) => void,
   windowMs = PRESENCE_BATCH_MS,
 ) {
   const pending = new Map<string, { roomIds: string[]; byUser: Map<string, PresenceChanged> }>();
+  /** Audiences that were sent something in the current window. */
+  const recent = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
-  const flush = () => {
-    timer = undefined;
-    const groups = [...pending.values()];
+
+  const sendPending = () => {
+    const groups = [...pending];
     pending.clear();
-    for (const { roomIds, byUser } of groups) send(roomIds, [...byUser.values()]);
+    for (const [key, { roomIds, byUser }] of groups) {
+      recent.add(key);
+      send(roomIds, [...byUser.values()]);
+    }
   };
+  const endWindow = () => {
+    timer = undefined;
+    recent.clear();
+    sendPending();
+    // Whoever was just sent to stays throttled for one more window.
+    if (recent.size > 0) timer = setTimeout(endWindow, windowMs);
+  };
+
   return {
     add(roomIds: string[], change: PresenceChanged) {
       if (roomIds.length === 0) return;
       const key = [...roomIds].sort().join(",");
+      timer ??= setTimeout(endWindow, windowMs);
+      if (!recent.has(key)) {
+        recent.add(key);
+        send(roomIds, [change]);
+        return;
+      }
       let group = pending.get(key);
       if (!group) pending.set(key, (group = { roomIds, byUser: new Map() }));
       group.byUser.set(change.userId, change);
-      timer ??= setTimeout(flush, windowMs);
     },
-    /** Sends whatever is pending now (shutdown). */
+    /** Sends whatever is held now (shutdown). */
     flush() {
       clearTimeout(timer);
-      flush();
+      timer = undefined;
+      sendPending();
+      recent.clear();
     },
   };
 }
