@@ -87,7 +87,7 @@ describe("MessageWriteQueue", () => {
 
   it("writes the sends of several rooms that arrive together in one batch", async () => {
     const { batches, store } = recordingStore(1);
-    const queue = new MessageWriteQueue(store);
+    const queue = new MessageWriteQueue(store, 256, undefined, 1);
     const outcomes = await Promise.all(["r1", "r2", "r3", "r1"].map((room, i) => queue.append(room, draft(i))));
     expect(batches).toHaveLength(1);
     expect(batches[0]!.drafts.map((d) => `${d.roomId}:${d.clientId}`)).toEqual(["r1:c0", "r1:c3", "r2:c1", "r3:c2"]);
@@ -97,6 +97,14 @@ describe("MessageWriteQueue", () => {
       "r3:1",
       "r1:2",
     ]);
+  });
+
+  it("shares the waiting rooms among the free slots, so batches run side by side", async () => {
+    const { batches, store, maxInFlight } = recordingStore(5);
+    const queue = new MessageWriteQueue(store, 256, undefined, 2);
+    await Promise.all(["r1", "r2", "r3", "r4", "r5"].flatMap((room, i) => [queue.append(room, draft(i)), queue.append(room, draft(i + 10))]));
+    expect(maxInFlight()).toBe(2);
+    expect(batches.map((b) => [...new Set(b.drafts.map((d) => d.roomId))].join())).toEqual(["r1,r2,r3", "r4,r5"]);
   });
 
   it("never has a room in two batches at once, so its seqs follow arrival order", async () => {

@@ -14,16 +14,20 @@ interface Pending {
  * no added latency when the node is quiet. Every caller still resolves only
  * after its batch committed.
  *
- * PERFORMANCE (bench/, issue 6): the fixed cost of a batch (planning the
- * statement, the round trip, the Prisma client, the commit's WAL flush) is
- * ~3 ms on 2 cores, a message adds ~0.1 ms. One batch per room kept up to one
- * statement per room in flight (10 rooms: ~400 statements/s of ~8 messages at
- * 3,000 msg/s), and those fixed costs were most of PostgreSQL's CPU and of the
- * ack latency. Batching across rooms makes the batches as large as the load.
+ * PERFORMANCE (bench/, issue 6): a batch costs ~4 ms of CPU whatever its
+ * size (PostgreSQL ~2.7 ms: parsing and planning the statement, commit; the
+ * Prisma client and pg ~1.3 ms), a message adds ~0.05 ms. One batch per room
+ * kept up to one statement per room in flight (10 rooms: ~400 statements/s
+ * of ~8 messages at 3,000 msg/s), and those fixed costs were most of
+ * PostgreSQL's CPU and of the ack latency. Batching across rooms makes the
+ * batches as large as the load.
  *
  * A room is in at most one batch in flight: its next sends wait for that batch,
  * so seqs follow the order sends arrived on this node (a client's messages keep
- * their order). Up to `maxInFlight` batches of disjoint rooms run at once.
+ * their order). Up to `maxInFlight` batches of disjoint rooms run at once: the
+ * rooms waiting are shared among the free slots, so under load two batches of
+ * half the rooms each run side by side (PostgreSQL gets both cores) rather
+ * than one batch of every room while the other slot idles.
  */
 export class MessageWriteQueue {
   /** Sends not yet in a batch, per room, in arrival order. */
@@ -88,10 +92,17 @@ export class MessageWriteQueue {
   /** Up to maxBatch pending sends of rooms not in flight, each room's in arrival order. */
   private take(): Pending[] {
     const batch: Pending[] = [];
+    // Share the free rooms among the free slots so batches run side by side
+    // (one backend per core) instead of one big batch and idle slots.
+    let free = 0;
+    for (const roomId of this.pending.keys()) if (!this.busy.has(roomId)) free++;
+    const maxRooms = Math.ceil(free / (this.maxInFlight - this.flights.size));
+    let rooms = 0;
     for (const [roomId, queue] of [...this.pending]) {
-      if (batch.length >= this.maxBatch) break;
+      if (batch.length >= this.maxBatch || rooms >= maxRooms) break;
       if (this.busy.has(roomId)) continue;
       this.busy.add(roomId);
+      rooms++;
       batch.push(...queue.splice(0, this.maxBatch - batch.length));
       // A room cut short by the cap goes to the back, so the others get their turn first.
       this.pending.delete(roomId);
