@@ -33,8 +33,9 @@ export function createPrismaMessagesStore(prisma: AppPrismaClient): MessagesStor
         // nodes racing with the same (author, clientId) can both pass it; the unique
         // index stops the second one, its statement rolls back (seq is not consumed)
         // and the retry sees the first one's row as a duplicate. Rooms are locked in
-        // id order, so deadlocks should not happen; if one does, PostgreSQL aborts one
-        // statement and that one is simply run again.
+        // id order; the one deadlock left is two nodes inserting the same two keys in
+        // opposite orders (clients resending through both), which PostgreSQL breaks by
+        // aborting one statement: that one is run again, like a unique violation.
         for (let attempt = 1; ; attempt++) {
           try {
             return await appendOnce(prisma, drafts);
