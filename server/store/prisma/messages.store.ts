@@ -193,6 +193,7 @@ async function appendOnce(prisma: AppPrismaClient, drafts: RoomDraft[]): Promise
   const bodies = drafts.map((d) => d.body);
   const ids = drafts.map(() => newMessageId());
   const rows = await prisma.$queryRaw<AppendRow[]>`
+    /* prepare: append-messages */
     WITH input AS (
       SELECT t.room_id, t.author_id, t.client_id, t.body, t.id, t.ord
         FROM unnest(${roomIds}::text[], ${authorIds}::text[], ${clientIds}::text[], ${bodies}::text[], ${ids}::text[])
