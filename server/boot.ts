@@ -33,7 +33,7 @@ export async function bootCore(env: Env, logger = createLogger({
   const shared = await createSharedState({ redisUrl: env.REDIS_URL, redisPrefix: env.REDIS_PREFIX, logger });
   logger.info({ sharedState: shared.kind }, "shared state ready");
   const metrics = createMetrics({ nodeId: env.NODE_ID });
-  const services = createServices(createPrismaStores(db.prisma), {
+  const services = createServices(createPrismaStores(db), {
     onWriteBatch(size, seconds, ok) {
       metrics.dbBatchSize.observe(size);
       metrics.dbWriteDuration.observe({ result: ok ? "ok" : "error" }, seconds);

@@ -15,7 +15,7 @@ describe.each(backends)("batch append across rooms (%s)", (backend) => {
   let store: MessagesStore;
   beforeAll(async () => {
     database = await createTestDatabase(backend);
-    store = createPrismaMessagesStore(database.db.prisma);
+    store = createPrismaMessagesStore(database.db);
   });
   afterAll(() => database?.dispose());
 
@@ -30,6 +30,25 @@ describe.each(backends)("batch append across rooms (%s)", (backend) => {
         memberships: { create: members.map((m) => ({ userId: m.id, mutedUntil })) },
       },
     });
+
+  it("reads timestamps as UTC whatever the process's time zone, as Prisma does", async () => {
+    const ann = await user("ann");
+    const a = await room(ann, [ann]);
+    const zone = process.env.TZ;
+    process.env.TZ = "Asia/Tokyo"; // UTC+9: a timestamp read as local time would be 9 hours off
+    try {
+      const before = Date.now();
+      const [created] = await store.appendBatch([{ roomId: a.id, authorId: ann.id, clientId: "tz", body: "now" }]);
+      if (created?.status !== "created") throw new Error(`not created: ${created?.status}`);
+      const createdAt = Date.parse(created.message.createdAt);
+      expect(Math.abs(createdAt - before)).toBeLessThan(60_000);
+      // The same row read back through Prisma.
+      expect((await store.findById(created.message.id))?.createdAt).toBe(created.message.createdAt);
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
+  });
 
   it("gives each draft the outcome it would get if the drafts were sent one after the other", async () => {
     const [ann, bob] = await Promise.all([user("ann"), user("bob")]);

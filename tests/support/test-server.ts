@@ -33,7 +33,7 @@ export async function startTestServer(
   options: { tokenTtlSeconds?: number; database?: TestDatabase; timings?: RealtimeDeps["timings"]; limits?: RateLimits } = {},
 ): Promise<TestServer> {
   const database = options.database ?? (await createTestDatabase(backend));
-  const services = createServices(createPrismaStores(database.db.prisma), {
+  const services = createServices(createPrismaStores(database.db), {
     authSecret: "test-secret-test-secret-test-secret-0123",
     socketTokenTtlSeconds: options.tokenTtlSeconds ?? 600,
     ...(options.limits ? { limits: options.limits } : {}),

@@ -1,15 +1,16 @@
 import type { Stores } from "../../domain/ports";
-import type { AppPrismaClient } from "../db/database";
+import type { Database } from "../db/database";
 import { createPrismaMessagesStore } from "./messages.store";
 import { createPrismaModerationStore } from "./moderation.store";
 import { createPrismaRoomsStore } from "./rooms.store";
 import { createPrismaUsersStore } from "./users.store";
 
-export function createPrismaStores(prisma: AppPrismaClient): Stores {
+export function createPrismaStores(db: Pick<Database, "prisma" | "sql">): Stores {
+  const { prisma } = db;
   return {
     users: createPrismaUsersStore(prisma),
     rooms: createPrismaRoomsStore(prisma),
-    messages: createPrismaMessagesStore(prisma),
+    messages: createPrismaMessagesStore(db),
     moderation: createPrismaModerationStore(prisma),
   };
 }
