@@ -8,7 +8,7 @@ import { createPrismaUsersStore } from "./users.store";
 export function createPrismaStores(db: Pick<Database, "prisma" | "sql">): Stores {
   const { prisma } = db;
   return {
-    users: createPrismaUsersStore(prisma),
+    users: createPrismaUsersStore(db),
     rooms: createPrismaRoomsStore(prisma),
     messages: createPrismaMessagesStore(db),
     moderation: createPrismaModerationStore(prisma),
