@@ -20,7 +20,11 @@ export type DatabaseOptions =
 
 /** A plain SQL statement with `$1`, `$2`... parameters. */
 export interface SqlStatement {
-  /** Prepares the statement once per connection under this name (PostgreSQL; PGlite plans every time). */
+  /**
+   * Prepares the statement once per connection under this name (PostgreSQL; PGlite
+   * plans every time). Needs session pooling, or PgBouncer 1.21+ with
+   * `max_prepared_statements`, if a pooler sits in front of PostgreSQL (README, Production).
+   */
   name?: string;
   text: string;
   values: unknown[];
