@@ -452,6 +452,7 @@ async function runWritePath(
     log(`${kind}: write path, ${rate} msg/s offered for ${TP_SECONDS} s over ${senders.length} senders in ${TP_ROOMS} rooms`);
     const cpu = cpuOf(servers, lg);
     const dbBefore = kind === "parley" ? await dbMetrics(servers[0]!) : undefined;
+    await servers[0]!.loopDelay(); // starts the window
     const tp = await lg.request({
       type: "throughput",
       senders,
@@ -461,6 +462,7 @@ async function runWritePath(
       bodyLength: BODY_LENGTH,
     });
     const used = cpu();
+    const loop = await servers[0]!.loopDelay();
     const dbAfter = dbBefore ? await dbMetrics(servers[0]!) : undefined;
     const statements = dbAfter && dbBefore ? dbAfter.count - dbBefore.count : 0;
     const db =
@@ -472,7 +474,7 @@ async function runWritePath(
             meanStatementMs: ((dbAfter.seconds - dbBefore.seconds) * 1000) / Math.max(1, statements),
           }
         : undefined;
-    throughput.push({ ...tp, cpu: used, rooms: TP_ROOMS, senders: senders.length, db });
+    throughput.push({ ...tp, cpu: used, rooms: TP_ROOMS, senders: senders.length, db, loop });
     log(`${kind}: ${tp.ackedPerSecond.toFixed(0)} msg/s acked, ack p50 ${tp.ack.p50.toFixed(1)} p99 ${tp.ack.p99.toFixed(1)} ms`);
   }
   if (kind !== "parley") return { throughput };

@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { build } from "esbuild";
 import { waitForListening } from "../../tests/support/wait-for-listening";
-import type { Envelope, ProbeMemory, Reply, Request, ResultOf } from "./protocol";
+import type { Envelope, ProbeLoopDelay, ProbeMemory, Reply, Request, ResultOf } from "./protocol";
 
 export const ROOT = path.resolve(import.meta.dirname, "..", "..");
 export const BUILD_DIR = path.join(ROOT, ".tmp", "bench", "build");
@@ -52,6 +52,8 @@ export interface ServerProcess {
   url: string;
   child: ChildProcess;
   memory(): Promise<ProbeMemory>;
+  /** Event-loop delay since the previous call (the first call starts the window). */
+  loopDelay(): Promise<ProbeLoopDelay>;
   stop(): Promise<void>;
   output(): string;
 }
@@ -88,8 +90,11 @@ export async function startServer(options: {
   });
 
   let waiting: ((m: ProbeMemory) => void) | undefined;
+  let waitingLoop: ((m: ProbeLoopDelay) => void) | undefined;
   child.on("message", (message: unknown) => {
-    if ((message as { type?: string }).type === "bench:memory") waiting?.(message as ProbeMemory);
+    const type = (message as { type?: string }).type;
+    if (type === "bench:memory") waiting?.(message as ProbeMemory);
+    if (type === "bench:loop") waitingLoop?.(message as ProbeLoopDelay);
   });
 
   return {
@@ -108,6 +113,16 @@ export async function startServer(options: {
           resolve(m);
         };
         child.send({ type: "bench:memory" });
+      }),
+    loopDelay: () =>
+      new Promise<ProbeLoopDelay>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${options.label}: no event-loop answer`)), 30_000);
+        waitingLoop = (m) => {
+          clearTimeout(timer);
+          waitingLoop = undefined;
+          resolve(m);
+        };
+        child.send({ type: "bench:loop" });
       }),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

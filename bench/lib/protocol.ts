@@ -166,6 +166,12 @@ export type Envelope = { id: number; request: Request };
 export type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
 
 /** Messages a server process started by the bench answers on its IPC channel (bench/probe.ts). */
+/** How late the server's event loop ran timers since the previous reading (ms). */
+export interface ProbeLoopDelay {
+  p99Ms: number;
+  maxMs: number;
+}
+
 export interface ProbeMemory {
   rss: number;
   heapUsed: number;

@@ -54,6 +54,8 @@ export interface WritePathResult {
     senders: number;
     /** Group-commit statements during the phase (from /metrics): how many, per second, mean batch, mean time. */
     db?: { statements: number; perSecond: number; meanBatch: number; meanStatementMs: number };
+    /** The server's event-loop delay during the phase (absent in results from before it was measured). */
+    loop?: { p99Ms: number; maxMs: number };
   })[];
   /** Parley only. */
   replay?: ReplayResult & { missed: number; pageSize: number };
