@@ -1,7 +1,10 @@
 // Summarises a V8 CPU profile (from `npm run bench -- --cpu-prof`, or any
 // `node --cpu-prof`): the functions with the most self time, and self time by
 // npm package, so "where does the server spend its CPU" is one command.
-//   npx tsx bench/profile-summary.ts bench/results/raw/profiles/<file>.cpuprofile [--top 40]
+//   npx tsx bench/profile-summary.ts <file>.cpuprofile [--top 40]
+//   ... --timeline               busy share and top packages for every second of the run
+//   ... --from 33 --to 46        only that window (seconds since the profile started):
+//                                one bench phase, found with --timeline
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 
@@ -15,17 +18,64 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const { positionals, values } = parseArgs({ allowPositionals: true, options: { top: { type: "string", default: "40" } } });
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    top: { type: "string", default: "40" },
+    from: { type: "string" },
+    to: { type: "string" },
+    timeline: { type: "boolean", default: false },
+  },
+});
 const file = positionals[0];
 if (!file) {
-  console.error("usage: tsx bench/profile-summary.ts <file.cpuprofile> [--top 40]");
+  console.error("usage: tsx bench/profile-summary.ts <file.cpuprofile> [--top 40] [--timeline] [--from s --to s]");
   process.exit(1);
 }
 const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const fromMicros = Number(values.from ?? 0) * 1e6;
+const toMicros = values.to === undefined ? Number.POSITIVE_INFINITY : Number(values.to) * 1e6;
+
+const packageOf = (frame: ProfileNode["callFrame"]) => {
+  const pkg = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(frame.url)?.[1];
+  return pkg ?? (frame.url.startsWith("node:") ? "node (internal)" : frame.url ? "app" : `(${frame.functionName || "native"})`);
+};
+
+// Self time per sampled node, inside the window; per second for the timeline.
 const timeById = new Map<number, number>();
-profile.samples.forEach((id, i) => timeById.set(id, (timeById.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+const seconds = new Map<number, Map<string, number>>();
+let elapsed = 0;
+profile.samples.forEach((id, i) => {
+  const delta = profile.timeDeltas[i] ?? 0;
+  elapsed += delta;
+  if (elapsed < fromMicros || elapsed >= toMicros) return;
+  timeById.set(id, (timeById.get(id) ?? 0) + delta);
+  const frame = byId.get(id)?.callFrame;
+  if (!values.timeline || !frame) return;
+  const second = Math.floor(elapsed / 1e6);
+  const groups = seconds.get(second) ?? new Map<string, number>();
+  const group = packageOf(frame);
+  groups.set(group, (groups.get(group) ?? 0) + delta);
+  seconds.set(second, groups);
+});
 const total = [...timeById.values()].reduce((a, b) => a + b, 0);
+
+if (values.timeline) {
+  console.log(`${file}: per second, the share not idle and the packages with the most self time`);
+  for (const [second, groups] of seconds) {
+    const all = [...groups.values()].reduce((a, b) => a + b, 0);
+    const busy = all - (groups.get("((idle))") ?? 0);
+    const top = [...groups]
+      .filter(([name]) => name !== "((idle))")
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5)
+      .map(([name, micros]) => `${name} ${(micros / 1000).toFixed(0)}`)
+      .join(", ");
+    console.log(`${String(second).padStart(5)} s  busy ${((busy / Math.max(1, all)) * 100).toFixed(0).padStart(3)}%  ${top}`);
+  }
+  process.exit(0);
+}
 
 const byFunction = new Map<string, number>();
 const byPackage = new Map<string, number>();
@@ -35,14 +85,14 @@ for (const [id, micros] of timeById) {
   const where = frame.url.split("/").slice(-3).join("/");
   const fn = `${frame.functionName || "(anonymous)"} ${where}${where ? `:${frame.lineNumber + 1}` : ""}`;
   byFunction.set(fn, (byFunction.get(fn) ?? 0) + micros);
-  const pkg = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(frame.url)?.[1];
-  const group = pkg ?? (frame.url.startsWith("node:") ? "node (internal)" : frame.url ? "app" : `(${frame.functionName || "native"})`);
+  const group = packageOf(frame);
   byPackage.set(group, (byPackage.get(group) ?? 0) + micros);
 }
 
 const line = (name: string, micros: number) =>
   `${(micros / 1000).toFixed(0).padStart(8)} ms ${((micros / total) * 100).toFixed(1).padStart(5)}%  ${name}`;
-console.log(`${file}: ${(total / 1e6).toFixed(1)} s sampled\n\nself time by function:`);
+const window = values.from !== undefined || values.to !== undefined ? ` between ${values.from ?? 0} s and ${values.to ?? "the end"}` : "";
+console.log(`${file}: ${(total / 1e6).toFixed(1)} s sampled${window}\n\nself time by function:`);
 for (const [name, micros] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, Number(values.top))) console.log(line(name, micros));
 console.log("\nself time by package:");
 for (const [name, micros] of [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(line(name, micros));
