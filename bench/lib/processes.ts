@@ -54,6 +54,8 @@ export interface ServerProcess {
   memory(): Promise<ProbeMemory>;
   /** Event-loop delay since the previous call (the first call starts the window). */
   loopDelay(): Promise<ProbeLoopDelay>;
+  /** Writes a V8 heap snapshot (after a full GC) into `dir`; resolves to its path. */
+  heapSnapshot(dir: string): Promise<string>;
   stop(): Promise<void>;
   output(): string;
 }
@@ -74,28 +76,21 @@ export async function startServer(options: {
     env: options.env as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe", "ipc"],
   });
-  let output = "";
-  const keep = (chunk: string) => (output = (output + chunk).slice(-20_000));
-  child.stderr?.on("data", (chunk: Buffer) => keep(chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const { port, exited, output } = await waitForListening(child, { label: options.label, port: options.port, timeoutMs: 90_000 });
 
-  const port = await waitForListening({
-    child,
-    label: options.label,
-    exited,
-    onLine: (line) => keep(`${line}\n`),
-    output: () => output,
-    port: options.port,
-    timeoutMs: 90_000,
-  });
-
-  let waiting: ((m: ProbeMemory) => void) | undefined;
-  let waitingLoop: ((m: ProbeLoopDelay) => void) | undefined;
-  child.on("message", (message: unknown) => {
-    const type = (message as { type?: string }).type;
-    if (type === "bench:memory") waiting?.(message as ProbeMemory);
-    if (type === "bench:loop") waitingLoop?.(message as ProbeLoopDelay);
-  });
+  // The probe answers each request with a message of the same type.
+  const answers = new Map<string, (message: unknown) => void>();
+  child.on("message", (message: unknown) => answers.get((message as { type?: string }).type ?? "")?.(message));
+  const askProbe = <T>(type: string, timeoutMs: number, extra: Record<string, unknown> = {}) =>
+    new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${options.label}: no ${type} answer`)), timeoutMs);
+      answers.set(type, (message) => {
+        clearTimeout(timer);
+        answers.delete(type);
+        resolve(message as T);
+      });
+      child.send({ ...extra, type });
+    });
 
   return {
     label: options.label,
@@ -103,27 +98,10 @@ export async function startServer(options: {
     port,
     url: `http://127.0.0.1:${port}`,
     child,
-    output: () => output,
-    memory: () =>
-      new Promise<ProbeMemory>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${options.label}: no memory answer`)), 60_000);
-        waiting = (m) => {
-          clearTimeout(timer);
-          waiting = undefined;
-          resolve(m);
-        };
-        child.send({ type: "bench:memory" });
-      }),
-    loopDelay: () =>
-      new Promise<ProbeLoopDelay>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${options.label}: no event-loop answer`)), 30_000);
-        waitingLoop = (m) => {
-          clearTimeout(timer);
-          waitingLoop = undefined;
-          resolve(m);
-        };
-        child.send({ type: "bench:loop" });
-      }),
+    output,
+    memory: () => askProbe<ProbeMemory>("bench:memory", 60_000),
+    loopDelay: () => askProbe<ProbeLoopDelay>("bench:loop", 30_000),
+    heapSnapshot: async (dir) => (await askProbe<{ file: string }>("bench:heap-snapshot", 300_000, { dir })).file,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill("SIGTERM");

@@ -62,16 +62,8 @@ export async function startNode(options: NodeOptions): Promise<NodeProcess> {
     env: env as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe"],
   });
-  let output = "";
-  const keep = (chunk: string) => (output = (output + chunk).slice(-20_000));
-  child.stderr?.on("data", (chunk: Buffer) => keep(chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const port = await waitForListening({
-    child,
+  const { port, exited, output } = await waitForListening(child, {
     label: `node ${nodeId}`,
-    exited,
-    onLine: (line) => keep(`${line}\n`),
-    output: () => output,
     port: full ? options.port : undefined,
     timeoutMs: full ? 60_000 : 30_000,
   });
@@ -82,7 +74,7 @@ export async function startNode(options: NodeOptions): Promise<NodeProcess> {
     url: `http://127.0.0.1:${port}`,
     child,
     exited,
-    output: () => output,
+    output,
     async stop(signal = "SIGTERM") {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
