@@ -22,7 +22,7 @@ if (process.send) {
       return;
     }
     if (type === "bench:heap-snapshot") {
-      // For looking into memory per connection: `npm run bench -- --heap-snapshot`.
+      // For looking into memory per connection: `npm run bench -- --heap-snapshot` (bench/results/raw/heap/).
       gc?.();
       const file = writeHeapSnapshot((message as { dir?: string }).dir ? `${(message as { dir: string }).dir}/${process.pid}-${Date.now()}.heapsnapshot` : undefined);
       process.send?.({ type: "bench:heap-snapshot", file });

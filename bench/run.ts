@@ -52,6 +52,8 @@ const { values } = parseArgs({
     out: { type: "string" },
     /** Write a V8 CPU profile of every Parley server process to bench/results/raw/profiles/ (see bench/profile-summary.ts). */
     "cpu-prof": { type: "boolean", default: false },
+    /** Write a heap snapshot of every server after each step's memory reading, to bench/results/raw/heap/. */
+    "heap-snapshot": { type: "boolean", default: false },
     /** Only these series (comma-separated: baseline, parley, parley-2node). */
     only: { type: "string" },
   },
@@ -77,6 +79,7 @@ const REPLAY_REPEATS = QUICK ? 2 : 5;
 const PRESENCE_JOINERS = STEPS.length;
 const REPEAT = Math.max(1, Number(values.repeat ?? (QUICK ? 1 : 2)));
 const PROFILE_DIR = path.join(ROOT, "bench", "results", "raw", "profiles");
+const HEAP_DIR = path.join(ROOT, "bench", "results", "raw", "heap");
 const ONLY = values.only ? new Set(values.only.split(",")) : undefined;
 const wants = (series: SeriesKind) => !ONLY || ONLY.has(series);
 const EXTRA_ENV = Object.fromEntries((values["server-env"] ?? []).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
@@ -347,6 +350,10 @@ async function runSeries(
       const cpuSettle = cpuOf(servers, lg);
       const settled = { ...(await settle(lg, kind)), cpu: cpuSettle() };
       const after = await Promise.all(servers.map(settledMemory));
+      if (values["heap-snapshot"]) {
+        mkdirSync(HEAP_DIR, { recursive: true });
+        for (const s of servers) log(`${s.label} @${clients}: heap snapshot ${await s.heapSnapshot(HEAP_DIR)}`);
+      }
       const memory = servers.map((_, n) => {
         const onNode = options.nodes > 1 ? Math.ceil(open / options.nodes) : open;
         return {
