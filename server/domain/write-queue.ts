@@ -14,9 +14,10 @@ interface Pending {
  * no added latency when the node is quiet. Every caller still resolves only
  * after its batch committed.
  *
- * PERFORMANCE (bench/, issue 6): a batch costs ~4 ms of CPU whatever its
- * size (PostgreSQL ~2.7 ms: parsing and planning the statement, commit; the
- * Prisma client and pg ~1.3 ms), a message adds ~0.05 ms. One batch per room
+ * PERFORMANCE (bench/, issue 6): a batch has a fixed cost whatever its size
+ * (measured at ~4 ms of CPU when the statement was planned at every call and
+ * sent through Prisma; less now that it is prepared and sent through `db.sql`,
+ * but still far above the ~0.05 ms a message adds). One batch per room
  * kept up to one statement per room in flight (10 rooms: ~400 statements/s
  * of ~8 messages at 3,000 msg/s), and those fixed costs were most of
  * PostgreSQL's CPU and of the ack latency. Batching across rooms makes the
