@@ -103,7 +103,7 @@ export function createPresenceService(deps: PresenceServiceDeps) {
     const userId = snapshot.userId;
     const change = {
       userId,
-      name: snapshot.name ?? local.get(userId)?.name ?? "",
+      name: snapshot.name ?? "",
       status,
       lastSeenAt: status === "offline" && lastSeenAt ? lastSeenAt.toISOString() : null,
     };
