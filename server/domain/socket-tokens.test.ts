@@ -1,9 +1,16 @@
-import { SignJWT } from "jose";
+import { createSigner } from "fast-jwt";
 import { describe, expect, it } from "vitest";
-import { createSocketTokens } from "./socket-tokens";
+import { createSocketTokens, socketTokenKey } from "./socket-tokens";
 
 const secret = "unit-test-secret-unit-test-secret-0123";
 const alice = { id: "u1", name: "Alice", role: "USER" as const };
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/** A token with the right key but whatever claims and algorithm a test needs. */
+function forge(claims: Record<string, unknown>, algorithm: "HS256" | "HS512" | "none" = "HS256"): string {
+  const sign = createSigner({ key: algorithm === "none" ? undefined : socketTokenKey(secret), algorithm });
+  return sign({ sub: "u1", name: "Alice", role: "USER", aud: "parley:socket", exp: nowSeconds() + 60, ...claims });
+}
 
 describe("socket tokens", () => {
   it("round-trips the identity and its expiry", async () => {
@@ -13,6 +20,7 @@ describe("socket tokens", () => {
     expect(identity).toMatchObject(alice);
     expect(identity.expiresAt).toBe(expiresAt);
     expect(expiresAt - Date.now()).toBeGreaterThan(55_000);
+    await expect(tokens.verify(await forge({ role: "ADMIN" }))).resolves.toMatchObject({ role: "ADMIN" });
   });
 
   it("rejects tokens signed with another secret, tampered, or missing", async () => {
@@ -23,20 +31,23 @@ describe("socket tokens", () => {
     const { token: good } = await tokens.issue(alice);
     await expect(tokens.verify(`${good.slice(0, -2)}xx`)).rejects.toMatchObject({ code: "unauthorized" });
     await expect(tokens.verify(undefined)).rejects.toMatchObject({ code: "unauthorized" });
+    await expect(tokens.verify("not.a.jwt")).rejects.toMatchObject({ code: "unauthorized" });
   });
 
   it("rejects an expired token", async () => {
     const tokens = createSocketTokens({ secret, ttlSeconds: 60 });
-    const { createHash } = await import("node:crypto");
-    const key = createHash("sha256").update(`parley-socket-token:${secret}`).digest();
-    const past = Math.floor(Date.now() / 1000) - 120;
-    const expired = await new SignJWT({ name: "Alice", role: "USER" })
-      .setProtectedHeader({ alg: "HS256" })
-      .setSubject("u1")
-      .setAudience("parley:socket")
-      .setIssuedAt(past)
-      .setExpirationTime(past + 60)
-      .sign(key);
-    await expect(tokens.verify(expired)).rejects.toMatchObject({ code: "unauthorized" });
+    const past = nowSeconds() - 120;
+    await expect(tokens.verify(forge({ iat: past, exp: past + 60 }))).rejects.toMatchObject({ code: "unauthorized" });
+  });
+
+  it("rejects another audience, another algorithm, alg none, and missing claims", async () => {
+    const tokens = createSocketTokens({ secret, ttlSeconds: 60 });
+    await expect(tokens.verify(forge({}))).resolves.toMatchObject(alice); // the forger itself is sound
+    await expect(tokens.verify(forge({ aud: "parley:session" }))).rejects.toMatchObject({ code: "unauthorized" });
+    await expect(tokens.verify(forge({}, "HS512"))).rejects.toMatchObject({ code: "unauthorized" });
+    await expect(tokens.verify(forge({}, "none"))).rejects.toMatchObject({ code: "unauthorized" });
+    await expect(tokens.verify(forge({ exp: undefined }))).rejects.toMatchObject({ code: "unauthorized" });
+    await expect(tokens.verify(forge({ name: 42 }))).rejects.toMatchObject({ code: "unauthorized" });
+    await expect(tokens.verify(forge({ sub: undefined }))).rejects.toMatchObject({ code: "unauthorized" });
   });
 });

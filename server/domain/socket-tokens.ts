@@ -2,8 +2,13 @@
 // GET /api/token (session cookie) at every (re)connect; scripts POST their
 // credentials to /api/token. Signed with a key derived from AUTH_SECRET, so a
 // socket token is useless as a session cookie and vice versa.
+//
+// PERFORMANCE (bench/, issue 6): verification runs on every socket handshake.
+// fast-jwt verifies HS256 synchronously with node:crypto in ~11 µs of CPU here;
+// jose goes through WebCrypto's async job queue and took ~120 µs, a tenth of
+// Parley's whole per-connection cost in a connect storm.
 import { createHash } from "node:crypto";
-import { jwtVerify, SignJWT } from "jose";
+import { createSigner, createVerifier } from "fast-jwt";
 import { AppError } from "./errors";
 import type { UserRole } from "./ports";
 
@@ -21,27 +26,25 @@ export interface IssuedToken {
   expiresAt: number;
 }
 
+/** The signing key of socket tokens for an AUTH_SECRET (exported for tests that forge tokens). */
+export function socketTokenKey(secret: string): Buffer {
+  return createHash("sha256").update(`parley-socket-token:${secret}`).digest();
+}
+
 export function createSocketTokens(options: { secret: string; ttlSeconds: number }) {
-  const raw = createHash("sha256").update(`parley-socket-token:${options.secret}`).digest();
-  // PERFORMANCE (bench/, issue 6): given raw bytes, jose imports a WebCrypto key on
-  // every sign and verify (every socket connect); importing it once halves the
-  // cost of a verify (~90 -> ~50 µs here).
-  let imported: Promise<CryptoKey> | undefined;
-  const keyFor = () =>
-    (imported ??= crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]));
+  const key = socketTokenKey(options.secret);
+  const sign = createSigner({ key, algorithm: "HS256", aud: AUDIENCE });
+  // Only HS256 with our key: a token claiming `alg: none` or another algorithm is
+  // refused. Expiry (`exp`) is checked by default, to the second.
+  const verify = createVerifier({ key, algorithms: ["HS256"], allowedAud: AUDIENCE, requiredClaims: ["sub", "exp"] });
+  const invalid = () => new AppError("unauthorized", "The token is invalid or expired; fetch a new one");
   return {
     ttlSeconds: options.ttlSeconds,
 
     async issue(user: SocketIdentity): Promise<IssuedToken> {
       const nowSeconds = Math.floor(Date.now() / 1000);
       const exp = nowSeconds + options.ttlSeconds;
-      const token = await new SignJWT({ name: user.name, role: user.role })
-        .setProtectedHeader({ alg: "HS256" })
-        .setSubject(user.id)
-        .setAudience(AUDIENCE)
-        .setIssuedAt(nowSeconds)
-        .setExpirationTime(exp)
-        .sign(await keyFor());
+      const token = sign({ sub: user.id, name: user.name, role: user.role, iat: nowSeconds, exp });
       return { token, expiresAt: exp * 1000 };
     },
 
@@ -50,14 +53,17 @@ export function createSocketTokens(options: { secret: string; ttlSeconds: number
       if (typeof token !== "string" || token.length === 0) {
         throw new AppError("unauthorized", "A token is required: pass auth: { token } in the handshake");
       }
+      let payload: { sub?: unknown; name?: unknown; role?: unknown; exp?: unknown };
       try {
-        const { payload } = await jwtVerify(token, await keyFor(), { audience: AUDIENCE, algorithms: ["HS256"] });
-        const role = payload.role === "ADMIN" ? "ADMIN" : "USER";
-        if (!payload.sub || typeof payload.name !== "string" || !payload.exp) throw new Error("incomplete token");
-        return { id: payload.sub, name: payload.name, role, expiresAt: payload.exp * 1000 };
+        payload = verify(token) as typeof payload;
       } catch {
-        throw new AppError("unauthorized", "The token is invalid or expired; fetch a new one");
+        throw invalid();
       }
+      if (typeof payload.sub !== "string" || typeof payload.name !== "string" || typeof payload.exp !== "number") {
+        throw invalid();
+      }
+      const role = payload.role === "ADMIN" ? "ADMIN" : "USER";
+      return { id: payload.sub, name: payload.name, role, expiresAt: payload.exp * 1000 };
     },
   };
 }
