@@ -246,7 +246,7 @@ export function renderMarkdown(run: RunResult, plots: { memory: string; latency:
   if (parley?.steps.some((s) => s.presence)) {
     lines.push("## Presence", "");
     lines.push(
-      "Presence packets (`presence:changed`, or `presence:batch` when the server coalesced several changes for the same rooms) delivered to the other " +
+      "Presence packets (`presence:changed`, or `presence:batch` when the server coalesced several changes for one room) delivered to the other " +
         "connected clients when one more user (a member of one room) connects; and all presence packets, and the changes they carried, " +
         "that the load generator received while a step's clients connected (each new user is announced to its rooms).",
       "",

@@ -82,7 +82,7 @@ export interface ServerToClientEvents {
   "room:member-left": (event: { roomId: string; user: UserRef; memberCount: number }) => void;
   "typing:changed": (event: TypingChanged) => void;
   "presence:changed": (event: PresenceChanged) => void;
-  /** Several presence changes at once (the server coalesces them per audience for a moment). */
+  /** Several presence changes at once (the server coalesces them per room for up to a second during a burst). */
   "presence:batch": (event: { changes: PresenceChanged[] }) => void;
   "session:notice": (notice: DisconnectNotice) => void;
   "room:removed": (event: RoomRemoved) => void;

@@ -34,21 +34,43 @@ describe("presence batcher", () => {
     expect(sent[3]?.changes).toEqual([change("fresh")]);
   });
 
-  it("keeps audiences apart and lets the latest held change of a user win", () => {
+  it("throttles each room on its own and lets the latest held change of a user win", () => {
     const sent: { roomIds: string[]; changes: PresenceChanged[] }[] = [];
     const batcher = createPresenceBatcher((roomIds, changes) => sent.push({ roomIds, changes }), 1_000);
-    batcher.add(["r1", "r2"], change("a"));
-    batcher.add(["r2", "r1"], change("a", "away")); // same audience, any order: held
+    batcher.add(["r1", "r2"], change("a")); // both quiet: one broadcast to both
+    batcher.add(["r2", "r1"], change("a", "away")); // both throttled: held for each
     batcher.add(["r2", "r1"], change("a", "online")); // replaces the held "away"
-    batcher.add(["r3"], change("b")); // another audience: not throttled by the first
+    batcher.add(["r3"], change("b")); // another room: not throttled by the first two
     expect(sent).toEqual([
       { roomIds: ["r1", "r2"], changes: [change("a")] },
       { roomIds: ["r3"], changes: [change("b")] },
     ]);
     batcher.flush();
-    expect(sent[2]).toEqual({ roomIds: ["r2", "r1"], changes: [change("a", "online")] });
+    expect(sent.slice(2)).toEqual([
+      { roomIds: ["r1"], changes: [change("a", "online")] },
+      { roomIds: ["r2"], changes: [change("a", "online")] },
+    ]);
     batcher.add([], change("c")); // nobody to tell
     vi.advanceTimersByTime(5_000);
-    expect(sent).toHaveLength(3);
+    expect(sent).toHaveLength(4);
+  });
+
+  it("gives a room shared by every arrival one packet per window, whatever else the arrivals are in", () => {
+    // Ten team rooms and one #general that everybody is in: every arrival has
+    // its own set of rooms, but #general must still hear one batch, not one packet each.
+    const sent: { roomIds: string[]; changes: PresenceChanged[] }[] = [];
+    const batcher = createPresenceBatcher((roomIds, changes) => sent.push({ roomIds, changes }), 1_000);
+    for (let i = 0; i < 100; i++) batcher.add([`team${i % 10}`, "general"], change(`u${i}`));
+    const toGeneral = () => sent.filter((p) => p.roomIds.includes("general"));
+    // The first arrival to both; the first of each other team to its team only.
+    expect(toGeneral()).toHaveLength(1);
+    expect(sent).toHaveLength(10);
+    vi.advanceTimersByTime(1_000);
+    expect(toGeneral()).toHaveLength(2);
+    expect(toGeneral()[1]?.changes).toHaveLength(99);
+    // Each team room: its first arrival at once, its other nine in one batch.
+    const team3 = sent.filter((p) => p.roomIds.includes("team3"));
+    expect(team3.map((p) => p.changes.length)).toEqual([1, 9]);
+    expect(sent).toHaveLength(21); // 10 first arrivals, then one batch per team and one for #general
   });
 });

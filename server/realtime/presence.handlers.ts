@@ -46,7 +46,7 @@ export function createPresenceRealtime(
   // Coalescing: when 1,000 people open a room at once, each arrival would
   // otherwise be one send to every member: O(N^2) packets (the benchmark's
   // connect storm). A lone change goes out at once as a plain `presence:changed`;
-  // a burst as `presence:batch` packets, at most two per audience per
+  // a burst as `presence:batch` packets, at most two per room per
   // PRESENCE_BATCH_MS (see createPresenceBatcher).
   const batcher = createPresenceBatcher((roomIds, changes) => {
     counters.presenceBroadcasts += 1;
@@ -90,63 +90,67 @@ export function createPresenceRealtime(
   };
 }
 
-/** At most this often (twice, at the edges of a window) an audience hears about presence changes. */
+/** At most this often (twice, at the edges of a window) a room hears about presence changes. */
 export const PRESENCE_BATCH_MS = 1_000;
 
 /**
- * Throttles presence changes per audience (the same set of rooms). A change for
- * a quiet audience goes out at once; changes for an audience that heard
- * something in the current window are held and sent together when it ends,
- * the latest change per user winning. So a lone change costs no latency and a
- * connect storm costs each audience at most two packets per window: each
- * packet is one write per member socket, and on this hardware the per-write
- * cost, not the bytes, is what a storm of arrivals spends its CPU on.
+ * Throttles presence changes per room. A change goes out at once to those of
+ * the user's rooms that heard nothing in the current window (one broadcast:
+ * a socket in several of them gets it once); for the others it is held and
+ * sent with that room's other held changes when the window ends, the latest
+ * change per user winning. So a lone change costs no latency, and a connect
+ * storm costs each room at most two packets per window: each packet is one
+ * write per member socket, and on this hardware the per-write cost, not the
+ * bytes, is what a storm of arrivals spends its CPU on.
+ *
+ * Why per room and not per audience (the user's whole set of rooms): users
+ * rarely share the exact same rooms, so with one #general and many team rooms
+ * every arrival was its own audience and #general heard one packet per arrival.
+ * The price: a socket in two throttled rooms of a user hears that change twice.
  */
 export function createPresenceBatcher(
   send: (roomIds: string[], changes: PresenceChanged[]) => void,
   windowMs = PRESENCE_BATCH_MS,
 ) {
-  const pending = new Map<string, { roomIds: string[]; byUser: Map<string, PresenceChanged> }>();
-  /** Audiences that were sent something in the current window. */
-  const recent = new Set<string>();
+  /** Rooms sent something in the current window, each with the changes held for it (user id -> change). */
+  const throttled = new Map<string, Map<string, PresenceChanged>>();
   let timer: NodeJS.Timeout | undefined;
 
-  const sendPending = () => {
-    const groups = [...pending];
-    pending.clear();
-    for (const [key, { roomIds, byUser }] of groups) {
-      recent.add(key);
-      send(roomIds, [...byUser.values()]);
+  const sendHeld = () => {
+    const held = [...throttled].filter(([, byUser]) => byUser.size > 0);
+    throttled.clear();
+    for (const [roomId, byUser] of held) {
+      // Whoever was just sent to stays throttled for one more window.
+      throttled.set(roomId, new Map());
+      send([roomId], [...byUser.values()]);
     }
   };
   const endWindow = () => {
     timer = undefined;
-    recent.clear();
-    sendPending();
-    // Whoever was just sent to stays throttled for one more window.
-    if (recent.size > 0) timer = setTimeout(endWindow, windowMs);
+    sendHeld();
+    if (throttled.size > 0) timer = setTimeout(endWindow, windowMs);
   };
 
   return {
     add(roomIds: string[], change: PresenceChanged) {
-      if (roomIds.length === 0) return;
-      const key = [...roomIds].sort().join(",");
-      timer ??= setTimeout(endWindow, windowMs);
-      if (!recent.has(key)) {
-        recent.add(key);
-        send(roomIds, [change]);
-        return;
+      const quiet: string[] = [];
+      for (const roomId of roomIds) {
+        const held = throttled.get(roomId);
+        if (held) held.set(change.userId, change);
+        else {
+          quiet.push(roomId);
+          throttled.set(roomId, new Map());
+        }
       }
-      let group = pending.get(key);
-      if (!group) pending.set(key, (group = { roomIds, byUser: new Map() }));
-      group.byUser.set(change.userId, change);
+      if (quiet.length > 0) send(quiet, [change]);
+      if (throttled.size > 0) timer ??= setTimeout(endWindow, windowMs);
     },
     /** Sends whatever is held now (shutdown). */
     flush() {
       clearTimeout(timer);
       timer = undefined;
-      sendPending();
-      recent.clear();
+      sendHeld();
+      throttled.clear();
     },
   };
 }
