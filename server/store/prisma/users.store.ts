@@ -1,3 +1,4 @@
+import DataLoader from "dataloader";
 import { AppError } from "../../domain/errors";
 import type { UsersStore } from "../../domain/ports";
 import type { Database } from "../db/database";
@@ -6,15 +7,38 @@ import { guard, isUniqueViolation } from "./errors";
 // Every socket handshake runs this (bench/, issue 6): one statement through
 // `db.sql` instead of Prisma's nested select, which is two SQL statements plus
 // the Prisma client's per-call work (~0.3-0.4 ms of Node CPU per connect).
-const CONNECTION_PROFILE_SQL = `
-  SELECT u.banned_at IS NOT NULL AS suspended,
+// It takes many users at once: see `connectionProfiles` below.
+const CONNECTION_PROFILES_SQL = `
+  SELECT u.id,
+         u.banned_at IS NOT NULL AS suspended,
          COALESCE(array_agg(m.room_id) FILTER (WHERE m.room_id IS NOT NULL), '{}') AS room_ids
     FROM users u LEFT JOIN memberships m ON m.user_id = u.id
-   WHERE u.id = $1
+   WHERE u.id = ANY($1::text[])
    GROUP BY u.id`;
+
+type ConnectionProfile = Awaited<ReturnType<UsersStore["connectionProfile"]>>;
 
 export function createPrismaUsersStore(db: Pick<Database, "prisma" | "sql">): UsersStore {
   const { prisma } = db;
+  // Handshakes come in storms (a deploy reconnects every client within seconds).
+  // The profiles asked for during one turn of the event loop are read with one
+  // statement: one database round trip for dozens of sockets instead of one
+  // each. A lone handshake waits for nothing (setImmediate runs right after the
+  // I/O of the current turn). No cache: a suspension or a new membership counts
+  // from the next handshake on.
+  const profiles = new DataLoader<string, ConnectionProfile>(
+    async (userIds) => {
+      const rows = await db.sql<{ id: string; suspended: boolean; room_ids: string[] }>({
+        name: "connection-profiles",
+        text: CONNECTION_PROFILES_SQL,
+        values: [userIds],
+      });
+      const byId = new Map(rows.map((row) => [row.id, { roomIds: row.room_ids, suspended: row.suspended }]));
+      // An unknown user (deleted since the token was issued) is in no room.
+      return userIds.map((id) => byId.get(id) ?? { roomIds: [], suspended: false });
+    },
+    { cache: false, maxBatchSize: 500, batchScheduleFn: (run) => setImmediate(run) },
+  );
   return {
     create: (input) =>
       guard(async () => {
@@ -28,15 +52,7 @@ export function createPrismaUsersStore(db: Pick<Database, "prisma" | "sql">): Us
     findById: (id) => guard(() => prisma.user.findUnique({ where: { id } })),
     findByEmailWithPasswordHash: (email) =>
       guard(() => prisma.user.findUnique({ where: { email: email.toLowerCase() }, omit: { passwordHash: false } })),
-    connectionProfile: (userId) =>
-      guard(async () => {
-        const [row] = await db.sql<{ suspended: boolean; room_ids: string[] }>({
-          name: "connection-profile",
-          text: CONNECTION_PROFILE_SQL,
-          values: [userId],
-        });
-        return { roomIds: row?.room_ids ?? [], suspended: row?.suspended ?? false };
-      }),
+    connectionProfile: (userId) => guard(() => profiles.load(userId)),
     markLastSeen: (userId, at) =>
       guard(async () => {
         // One conditional statement: two nodes recording it at once can only move it forward.
