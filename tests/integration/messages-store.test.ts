@@ -4,7 +4,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppendOutcome, MessagesStore, RoomDraft } from "../../server/domain/ports";
-import { createPrismaMessagesStore } from "../../server/store/prisma/messages.store";
+import pg from "pg";
+import { APPEND_SQL, createPrismaMessagesStore } from "../../server/store/prisma/messages.store";
 import { backends, createTestDatabase, type TestDatabase } from "../support/databases";
 
 const summary = (o: AppendOutcome) =>
@@ -119,5 +120,43 @@ describe.each(backends)("batch append across rooms (%s)", (backend) => {
         expect(mine).toEqual([...mine].sort((x, y) => x - y));
       }
     }
+  });
+});
+
+// The append is a prepared statement: PostgreSQL plans it once per connection
+// and keeps that generic plan for the connection's life. A plan made on a new
+// deployment (tables small or empty, never analysed) must still probe indexes
+// rather than scan, or every append gets slower as the tables grow until an
+// ANALYZE happens to replace the plan (and never, with autovacuum off).
+describe.each(backends)("the append's generic plan on a new database (%s)", (backend) => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase(backend);
+  });
+  afterAll(() => database?.dispose());
+
+  /** Runs statements in one session (PREPARE and EXECUTE must share it). */
+  async function inOneSession<T>(work: (query: (text: string) => Promise<Record<string, unknown>[]>) => Promise<T>) {
+    if (!database.url) return work((text) => database.db.sql({ text, values: [] }));
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      return await work(async (text) => (await client.query(text)).rows);
+    } finally {
+      await client.end();
+    }
+  }
+
+  it("looks up messages, memberships, users and rooms by index, never by a sequential scan", async () => {
+    const plan = await inOneSession(async (query) => {
+      await query("SET plan_cache_mode = force_generic_plan");
+      await query(`PREPARE append_plan_probe AS ${APPEND_SQL}`);
+      const rows = await query(
+        "EXPLAIN EXECUTE append_plan_probe(ARRAY['r']::text[], ARRAY['u']::text[], ARRAY['c']::text[], ARRAY['b']::text[], ARRAY['m']::text[])",
+      );
+      return rows.map((row) => String(Object.values(row)[0])).join("\n");
+    });
+    expect(plan).toContain("Index Scan");
+    expect(plan).not.toMatch(/Seq Scan on (messages|memberships|users|rooms)\b/);
   });
 });
