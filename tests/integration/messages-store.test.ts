@@ -4,9 +4,9 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppendOutcome, MessagesStore, RoomDraft } from "../../server/domain/ports";
-import pg from "pg";
 import { APPEND_SQL, createPrismaMessagesStore } from "../../server/store/prisma/messages.store";
 import { backends, createTestDatabase, type TestDatabase } from "../support/databases";
+import { genericPlanOf } from "../support/generic-plan";
 
 const summary = (o: AppendOutcome) =>
   o.status === "rejected" ? o.code : `${o.status} ${o.message.roomId}#${o.message.seq} ${o.message.body}`;
@@ -135,27 +135,9 @@ describe.each(backends)("the append's generic plan on a new database (%s)", (bac
   });
   afterAll(() => database?.dispose());
 
-  /** Runs statements in one session (PREPARE and EXECUTE must share it). */
-  async function inOneSession<T>(work: (query: (text: string) => Promise<Record<string, unknown>[]>) => Promise<T>) {
-    if (!database.url) return work((text) => database.db.sql({ text, values: [] }));
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    try {
-      return await work(async (text) => (await client.query(text)).rows);
-    } finally {
-      await client.end();
-    }
-  }
-
   it("looks up messages, memberships, users and rooms by index, never by a sequential scan", async () => {
-    const plan = await inOneSession(async (query) => {
-      await query("SET plan_cache_mode = force_generic_plan");
-      await query(`PREPARE append_plan_probe AS ${APPEND_SQL}`);
-      const rows = await query(
-        "EXPLAIN EXECUTE append_plan_probe(ARRAY['r']::text[], ARRAY['u']::text[], ARRAY['c']::text[], ARRAY['b']::text[], ARRAY['m']::text[])",
-      );
-      return rows.map((row) => String(Object.values(row)[0])).join("\n");
-    });
+    const text = "ARRAY['x']::text[]";
+    const plan = await genericPlanOf(database, APPEND_SQL, [text, text, text, text, text].join(", "));
     expect(plan).toContain("Index Scan");
     expect(plan).not.toMatch(/Seq Scan on (messages|memberships|users|rooms)\b/);
   });

@@ -5,8 +5,9 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { UsersStore } from "../../server/domain/ports";
 import type { SqlRunner } from "../../server/store/db/database";
-import { createPrismaUsersStore } from "../../server/store/prisma/users.store";
+import { CONNECTION_PROFILES_SQL, createPrismaUsersStore } from "../../server/store/prisma/users.store";
 import { backends, createTestDatabase, type TestDatabase } from "../support/databases";
+import { genericPlanOf } from "../support/generic-plan";
 
 describe.each(backends)("connection profiles (%s)", (backend) => {
   let database: TestDatabase;
@@ -33,6 +34,15 @@ describe.each(backends)("connection profiles (%s)", (backend) => {
         memberships: { create: members.map((m) => ({ userId: m.id })) },
       },
     });
+
+  // Prepared, so planned once per connection: on a new deployment (tables small,
+  // never analysed) the cached plan must still probe indexes, or every handshake
+  // gets slower as memberships grows.
+  it("finds each user's rooms through the memberships index, never a sequential scan", async () => {
+    const plan = await genericPlanOf(database, CONNECTION_PROFILES_SQL, "ARRAY['a', 'b']::text[]");
+    expect(plan).toContain("Index");
+    expect(plan).not.toMatch(/Seq Scan on (memberships|users)\b/);
+  });
 
   it("answers handshakes that arrive together with one statement, each with its own user's profile", async () => {
     const [ann, bob, cat] = await Promise.all([user("ann"), user("bob"), user("cat", new Date())]);

@@ -7,14 +7,17 @@ import { guard, isUniqueViolation } from "./errors";
 // Every socket handshake runs this (bench/, issue 6): one statement through
 // `db.sql` instead of Prisma's nested select, which is two SQL statements plus
 // the Prisma client's per-call work (~0.3-0.4 ms of Node CPU per connect).
-// It takes many users at once: see `connectionProfiles` below.
-const CONNECTION_PROFILES_SQL = `
+// It takes many users at once: see `connectionProfiles` below. The rooms are a
+// per-user subquery on memberships(user_id), not a join: the statement is
+// prepared, and a generic plan made while memberships was small hash-joined a
+// sequential scan of it, kept for the connection's life as the table grew.
+/** Exported for the plan test (tests/integration/users-store.test.ts). */
+export const CONNECTION_PROFILES_SQL = `
   SELECT u.id,
          u.banned_at IS NOT NULL AS suspended,
-         COALESCE(array_agg(m.room_id) FILTER (WHERE m.room_id IS NOT NULL), '{}') AS room_ids
-    FROM users u LEFT JOIN memberships m ON m.user_id = u.id
-   WHERE u.id = ANY($1::text[])
-   GROUP BY u.id`;
+         ARRAY(SELECT m.room_id FROM memberships m WHERE m.user_id = u.id) AS room_ids
+    FROM users u
+   WHERE u.id = ANY($1::text[])`;
 
 type ConnectionProfile = Awaited<ReturnType<UsersStore["connectionProfile"]>>;
 
