@@ -7,7 +7,7 @@ import { guard, isUniqueViolation } from "./errors";
 // Every socket handshake runs this (bench/, issue 6): one statement through
 // `db.sql` instead of Prisma's nested select, which is two SQL statements plus
 // the Prisma client's per-call work (~0.3-0.4 ms of Node CPU per connect).
-// It takes many users at once: see `connectionProfiles` below. The rooms are a
+// It takes many users at once (see the loader below). The rooms are a
 // per-user subquery on memberships(user_id), not a join: the statement is
 // prepared, and a generic plan made while memberships was small hash-joined a
 // sequential scan of it, kept for the connection's life as the table grew.
