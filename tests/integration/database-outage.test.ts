@@ -6,7 +6,7 @@ import { openDatabase } from "../../server/store/db/database";
 import { createTestDatabase, postgresUrl, type TestDatabase } from "../support/databases";
 import { DeliveryClient } from "../support/delivery-client";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
-import { call, ok, startTestServer, until, type TestServer } from "../support/test-server";
+import { call, collect, ok, startTestServer, until, waitForConnect, type TestServer } from "../support/test-server";
 
 if (!postgresUrl) console.warn("database outage tests skipped: set TEST_DATABASE_URL (CI does)");
 
@@ -52,10 +52,28 @@ describe.runIf(Boolean(postgresUrl))("database outage (PostgreSQL behind a cutta
     expect(client.acked.size).toBe(0);
     expect((await server.services.rooms.list({ ...user, role: "USER" }).catch((err: { code?: string }) => err.code)) as unknown).toBe("unavailable");
 
+    // Handshakes that arrive together share one profile query: when it fails, each
+    // is refused with `unavailable` (and may retry), none is let in without its rooms.
+    const refused = await Promise.all(
+      [user, user].map(async (who) => {
+        const late = await server.connectAs(who, { autoConnect: false });
+        return waitForConnect(late).then(
+          () => "connected",
+          (err: Error & { data?: { code?: string } }) => err.data?.code,
+        );
+      }),
+    );
+    expect(refused).toEqual(["unavailable", "unavailable"]);
+
     proxy.restore();
     await until(() => client.acked.size === 10, 30_000, "outbox drained after recovery");
     const stored = await direct.db.prisma.message.findMany({ where: { roomId: room.id }, orderBy: { seq: "asc" } });
     expect(stored.map((m) => m.body)).toEqual(["before", ...Array.from({ length: 10 }, (_, i) => `queued ${i}`)]);
     expect(stored.map((m) => m.seq)).toEqual(Array.from({ length: 11 }, (_, i) => i + 1));
+    // And a handshake after the outage is let in with its rooms: it hears the room's messages.
+    const back = await server.connectAs(user);
+    const heard = collect<ChatMessage>(back, "message:created");
+    await ok(socket, "message:send", { roomId: room.id, clientId: randomUUID(), body: "after" });
+    await until(() => heard.some((m) => m.body === "after"), 5_000, "the new socket hears its room");
   });
 });
