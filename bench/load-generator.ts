@@ -134,9 +134,9 @@ async function connect(req: ConnectRequest): Promise<ConnectResult> {
       presenceChanges += 1;
       lastEventAt = now();
     });
-    socket.on("presence:batch", ({ changes }) => {
+    socket.on("presence:batch", ({ online, away, offline }) => {
       presenceEvents += 1;
-      presenceChanges += changes.length;
+      presenceChanges += online.length + away.length + Object.keys(offline).length;
       lastEventAt = now();
     });
     clients.push({ spec, socket });

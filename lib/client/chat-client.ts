@@ -31,10 +31,11 @@ import {
   type ChatMessage,
   type ClientToServerEvents,
   type DisconnectNotice,
-  type PresenceChanged,
+  fromPresenceBatch,
   type ErrorBody,
   type ErrorCode,
   type PresenceStatus,
+  type PresenceUpdate,
   type RoomRole,
   type RoomSummary,
   type ServerToClientEvents,
@@ -642,13 +643,13 @@ export class ChatClient {
     });
     socket.on("room:member-muted", (e) => this.onMemberMuted(e.roomId, e.user, e.mutedUntil));
 
-    const onPresence = (e: PresenceChanged) => {
+    const onPresence = (e: PresenceUpdate) => {
       this.presenceTouched.set(e.userId, ++this.presenceTick);
       this.setPresence(e.userId, { status: e.status, lastSeenAt: e.status === "offline" ? e.lastSeenAt : null });
       if (e.status === "offline") this.clearTypingOf(e.userId);
     };
     socket.on("presence:changed", onPresence);
-    socket.on("presence:batch", ({ changes }) => changes.forEach(onPresence));
+    socket.on("presence:batch", (batch) => fromPresenceBatch(batch).forEach(onPresence));
     socket.on("typing:changed", (e) => this.setTyping(e.roomId, e.userId, e.name, e.typing));
   }
 

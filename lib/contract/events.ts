@@ -2,6 +2,7 @@
 // types. Commands are `resource:verb` (imperative), broadcasts are past tense.
 import type { ErrorBody } from "./errors";
 import type { CommandInput, CommandName } from "./schemas";
+import type { PresenceBatch } from "./presence-batch";
 import type { ChatMessage, Page, PresenceStatus, RoomMember, RoomSummary, UserRef } from "./types";
 
 export type AckResult<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
@@ -82,8 +83,8 @@ export interface ServerToClientEvents {
   "room:member-left": (event: { roomId: string; user: UserRef; memberCount: number }) => void;
   "typing:changed": (event: TypingChanged) => void;
   "presence:changed": (event: PresenceChanged) => void;
-  /** Several presence changes at once (the server coalesces them per room for up to a second during a burst). */
-  "presence:batch": (event: { changes: PresenceChanged[] }) => void;
+  /** Several presence changes at once, as user ids by status (the server coalesces them per room for up to a second during a burst). */
+  "presence:batch": (batch: PresenceBatch) => void;
   "session:notice": (notice: DisconnectNotice) => void;
   "room:removed": (event: RoomRemoved) => void;
   "room:member-muted": (event: MemberMuted) => void;

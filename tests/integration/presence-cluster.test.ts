@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { PresenceChanged, RoomMember, TypingChanged } from "../../lib/contract";
+import type { PresenceUpdate, RoomMember, TypingChanged } from "../../lib/contract";
 import { DEFAULT_PRESENCE_TIMINGS } from "../../server/domain/presence.service";
 import { socketFor } from "../support/clients";
 import { createTestDatabase, postgresUrl, type TestDatabase } from "../support/databases";
@@ -42,7 +42,7 @@ describe.runIf(enabled)("presence and typing across server processes (PostgreSQL
   const membersFrom = async (socket: ClientSocket) =>
     (await ok<{ members: RoomMember[] }>(socket, "room:members", { roomId })).members;
 
-  const eventsAbout = (events: PresenceChanged[], userId: string) =>
+  const eventsAbout = (events: PresenceUpdate[], userId: string) =>
     events.filter((e) => e.userId === userId).map((e) => e.status);
 
   beforeAll(async () => {

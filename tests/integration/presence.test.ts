@@ -2,7 +2,7 @@
 // PGlite and the in-memory presence store), with the production timings.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { PresenceChanged, RoomMember, RoomSummary, TypingChanged } from "../../lib/contract";
+import { fromPresenceBatch, type PresenceChanged, type PresenceUpdate, type RoomMember, type RoomSummary, type TypingChanged } from "../../lib/contract";
 import { DEFAULT_PRESENCE_TIMINGS } from "../../server/domain/presence.service";
 import { collect, ok, startTestServer, until, type ClientSocket, type TestServer, collectPresence } from "../support/test-server";
 
@@ -38,7 +38,7 @@ describe("presence and typing (in-process, embedded mode)", () => {
     return members.find((m) => m.id === userId)?.status;
   }
 
-  const eventsAbout = (events: PresenceChanged[], userId: string) =>
+  const eventsAbout = (events: PresenceUpdate[], userId: string) =>
     events.filter((e) => e.userId === userId).map((e) => e.status);
 
   it("a room-mate sees a user come online, and go offline (with last seen) after the grace period", async () => {
@@ -211,7 +211,7 @@ describe("presence and typing (in-process, embedded mode)", () => {
         users.slice(i, i + 20).map(async (u) => {
           const socket = await server.connectAs(u);
           socket.on("presence:changed", () => presenceDeliveries++);
-          socket.on("presence:batch", ({ changes }) => (presenceDeliveries += changes.length));
+          socket.on("presence:batch", (batch) => (presenceDeliveries += fromPresenceBatch(batch).length));
           socket.on("room:member-joined", () => joinedDeliveries++);
           sockets.push(socket);
           await ok(socket, "room:join", { roomId: big.id });

@@ -5,7 +5,7 @@ import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import pino from "pino";
 import { io as connect, type Socket } from "socket.io-client";
-import type { AckResult, ClientToServerEvents, PresenceChanged, ServerToClientEvents } from "../../lib/contract";
+import { fromPresenceBatch, type AckResult, type ClientToServerEvents, type PresenceUpdate, type ServerToClientEvents } from "../../lib/contract";
 import type { RateLimits } from "../../server/domain/ports";
 import { createServices, type Services } from "../../server/domain/services";
 import { createRealtime, type Realtime, type RealtimeDeps } from "../../server/realtime/create-realtime";
@@ -140,9 +140,9 @@ export async function until(
 }
 
 /** Every presence change a socket hears, whether sent alone or in a `presence:batch`. */
-export function collectPresence(socket: ClientSocket): PresenceChanged[] {
-  const items: PresenceChanged[] = [];
+export function collectPresence(socket: ClientSocket): PresenceUpdate[] {
+  const items: PresenceUpdate[] = [];
   socket.on("presence:changed", (e) => items.push(e));
-  socket.on("presence:batch", ({ changes }) => items.push(...changes));
+  socket.on("presence:batch", (batch) => items.push(...fromPresenceBatch(batch)));
   return items;
 }
