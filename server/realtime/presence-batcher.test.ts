@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { PresenceChanged } from "../../lib/contract";
-import { createPresenceBatcher } from "./presence.handlers";
+import { createPresenceBatcher, presenceWindowMs } from "./presence.handlers";
 
 const change = (userId: string, status: PresenceChanged["status"] = "online"): PresenceChanged => ({
   userId,
@@ -72,5 +72,36 @@ describe("presence batcher", () => {
     const team3 = sent.filter((p) => p.roomIds.includes("team3"));
     expect(team3.map((p) => p.changes.length)).toEqual([1, 9]);
     expect(sent).toHaveLength(21); // 10 first arrivals, then one batch per team and one for #general
+  });
+});
+
+describe("presence windows", () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it("grow with the room: 1 s up to 250 sockets, 4 s at 1,000, never over 10 s", () => {
+    expect([0, 1, 250, 251, 1_000, 2_500, 50_000].map(presenceWindowMs)).toEqual([1_000, 1_000, 1_000, 1_004, 4_000, 10_000, 10_000]);
+  });
+
+  it("hold a big room's changes for its own window while a small room's go out after one second", () => {
+    const sent: { roomIds: string[]; changes: PresenceChanged[] }[] = [];
+    const sockets: Record<string, number> = { big: 1_000, small: 10 };
+    const batcher = createPresenceBatcher(
+      (roomIds, changes) => sent.push({ roomIds, changes }),
+      (roomId) => presenceWindowMs(sockets[roomId] ?? 0),
+    );
+    batcher.add(["big", "small"], change("first")); // one broadcast to both
+    for (let i = 0; i < 50; i++) batcher.add(["big", "small"], change(`u${i}`));
+    expect(sent).toHaveLength(1);
+    vi.advanceTimersByTime(1_000);
+    expect(sent.map((p) => [p.roomIds, p.changes.length])).toEqual([
+      [["big", "small"], 1],
+      [["small"], 50],
+    ]);
+    vi.advanceTimersByTime(2_999);
+    expect(sent).toHaveLength(2);
+    vi.advanceTimersByTime(1);
+    expect(sent[2]).toMatchObject({ roomIds: ["big"] });
+    expect(sent[2]?.changes).toHaveLength(50);
   });
 });
