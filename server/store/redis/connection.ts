@@ -24,7 +24,18 @@ export async function connectRedis(url: string, logger: Logger): Promise<RedisCo
     connectTimeout: 3_000,
     maxRetriesPerRequest: 1,
   };
-  const main = new Redis(url, { ...common, enableOfflineQueue: false, lazyConnect: true, connectionName: "parley-main" });
+  // Auto-pipelining: the commands issued in one event-loop turn (a send's rate
+  // limit and publish, the presence registrations of a batch of handshakes) go
+  // out in one write. On a VM where a loopback write costs ~100 µs it halved the
+  // write path's ack p99 (bench, 3,000 msg/s); where writes are cheap it was
+  // within noise.
+  const main = new Redis(url, {
+    ...common,
+    enableOfflineQueue: false,
+    lazyConnect: true,
+    connectionName: "parley-main",
+    enableAutoPipelining: true,
+  });
   const sub = new Redis(url, { ...common, lazyConnect: true, connectionName: "parley-sub" });
   const listeners: (() => void)[] = [];
   let up = false;
