@@ -134,7 +134,11 @@ export function renderMarkdown(run: RunResult, plots: { memory: string; latency:
   lines.push(`# Parley benchmark, ${date}${run.quick ? " (quick)" : ""}`);
   lines.push("");
   lines.push(
-    `${run.machine.cores} cores, ${run.machine.memoryGiB} GiB, Node ${run.machine.node}; load average at start ${run.machine.loadAverageAtStart.map((l) => l.toFixed(2)).join(" / ")}. ` +
+    `${run.machine.cores} cores, ${run.machine.memoryGiB} GiB, Node ${run.machine.node}; load average at start ${run.machine.loadAverageAtStart.map((l) => l.toFixed(2)).join(" / ")}` +
+      (run.machine.loopbackRoundTripMs
+        ? `; loopback TCP round trip p50 ${run.machine.loopbackRoundTripMs.p50.toFixed(3)} ms, p99 ${run.machine.loopbackRoundTripMs.p99.toFixed(3)} ms (compare machines by it: every number below is sockets on loopback)`
+        : "") +
+      ". " +
       `Parley: ${run.setup.server === "full" ? "the production build (dist/server.mjs, with Next)" : "the realtime node (server/realtime-only.ts, bundled)"}, ` +
       `${run.setup.database === "postgres" ? "PostgreSQL" : "embedded PGlite"}, ${run.setup.redis ? "Redis adapter and presence" : "in-memory adapter and presence"}. ` +
       `Load generator, servers${run.setup.database === "postgres" ? ", PostgreSQL" : ""}${run.setup.redis ? " and Redis" : ""} share the machine. Run took ${minutes} min.`,

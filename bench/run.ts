@@ -22,6 +22,7 @@ import { cpuWindow } from "./lib/proc";
 import { buildEntries, ROOT, startLoadGenerator, startServer, type LoadGenerator, type ServerProcess } from "./lib/processes";
 import type { ClientSpec, FanoutResult, Sender, ServerKind } from "./lib/protocol";
 import type { Cpu, RunResult, Series, SeriesKind, StepResult, WritePathResult } from "./lib/results";
+import { loopbackRoundTrips } from "./lib/calibrate";
 import { createRooms, createUsers, newTag } from "./lib/seed";
 import { writeReport } from "./report";
 
@@ -518,6 +519,10 @@ async function runWritePath(
 
 async function main(): Promise<void> {
   const startedAt = new Date();
+  const loadAverageAtStart = loadavg();
+  // Before any server starts, so it measures the machine, not the bench.
+  const loopback = await loopbackRoundTrips();
+  log(`loopback TCP round trip: p50 ${loopback.p50.toFixed(3)} ms, p99 ${loopback.p99.toFixed(3)} ms`);
   const tag = newTag();
   const notes: string[] = [];
   const openFiles = (() => {
@@ -581,7 +586,8 @@ async function main(): Promise<void> {
     quick: QUICK,
     machine: {
       cores: cpus().length,
-      loadAverageAtStart: loadavg(),
+      loadAverageAtStart,
+      loopbackRoundTripMs: loopback,
       node: process.version,
       memoryGiB: Math.round(totalmem() / 2 ** 30),
     },

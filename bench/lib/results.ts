@@ -1,6 +1,7 @@
 // The shape of one bench run's results (written as JSON to bench/results/raw/
 // and rendered to markdown and SVG by bench/report.ts and bench/plot.ts).
 import type { ConnectResult, FanoutResult, PresenceResult, ProbeMemory, ReplayResult, ThroughputResult } from "./protocol";
+import type { Summary } from "./stats";
 
 /** CPU over a phase, % of one core (the machine has `cores`; 100% x cores = saturated). */
 export interface Cpu {
@@ -65,7 +66,14 @@ export interface RunResult {
   startedAt: string;
   finishedAt: string;
   quick: boolean;
-  machine: { cores: number; loadAverageAtStart: number[]; node: string; memoryGiB: number };
+  machine: {
+    cores: number;
+    loadAverageAtStart: number[];
+    node: string;
+    memoryGiB: number;
+    /** One 16-byte TCP round trip at a time on 127.0.0.1 (bench/lib/calibrate.ts): what a socket write costs here. Absent in older runs. */
+    loopbackRoundTripMs?: Summary;
+  };
   setup: {
     server: "realtime" | "full";
     database: "postgres" | "pglite";
