@@ -140,24 +140,25 @@ export function createPresenceBatcher(
   const throttled = new Map<string, { held: Map<string, PresenceChanged>; timer: NodeJS.Timeout }>();
 
   const open = (roomId: string) => {
-    const timer = setTimeout(() => close(roomId), lengthOf(roomId));
+    // Unref'd: a window must not hold a stopping process open for up to 10 s (stop flushes it).
+    const timer = setTimeout(() => close(roomId), lengthOf(roomId)).unref();
     throttled.set(roomId, { held: new Map(), timer });
   };
   const close = (roomId: string) => {
-    const window = throttled.get(roomId);
+    const ended = throttled.get(roomId);
     throttled.delete(roomId);
-    if (!window || window.held.size === 0) return;
+    if (!ended || ended.held.size === 0) return;
     // Whoever was just sent to stays throttled for one more window.
     open(roomId);
-    send([roomId], [...window.held.values()]);
+    send([roomId], [...ended.held.values()]);
   };
 
   return {
     add(roomIds: string[], change: PresenceChanged) {
       const quiet: string[] = [];
       for (const roomId of roomIds) {
-        const window = throttled.get(roomId);
-        if (window) window.held.set(change.userId, change);
+        const current = throttled.get(roomId);
+        if (current) current.held.set(change.userId, change);
         else {
           quiet.push(roomId);
           open(roomId);
