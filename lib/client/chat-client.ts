@@ -22,6 +22,7 @@
 import { io, type Socket } from "socket.io-client";
 import {
   ERROR_TEXT,
+  fromPresenceBatch,
   MAX_BODY_LENGTH,
   roomNameSchema,
   TYPING_RECEIVER_EXPIRE_MS,
@@ -31,7 +32,6 @@ import {
   type ChatMessage,
   type ClientToServerEvents,
   type DisconnectNotice,
-  fromPresenceBatch,
   type ErrorBody,
   type ErrorCode,
   type PresenceStatus,
