@@ -1,11 +1,11 @@
 // The one-statement batch append (server/store/prisma/messages.store.ts) on real
 // databases: outcomes and their precedence when one batch spans several rooms,
 // and gap-free per-room seqs when batches over overlapping rooms race.
-import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppendOutcome, MessagesStore, RoomDraft } from "../../server/domain/ports";
 import { APPEND_SQL, createPrismaMessagesStore } from "../../server/store/prisma/messages.store";
 import { backends, createTestDatabase, type TestDatabase } from "../support/databases";
+import { createRoom, createUser } from "../support/fixtures";
 import { genericPlanOf } from "../support/generic-plan";
 
 const summary = (o: AppendOutcome) =>
@@ -21,16 +21,9 @@ describe.each(backends)("batch append across rooms (%s)", (backend) => {
   afterAll(() => database?.dispose());
 
   const prisma = () => database.db.prisma;
-  const user = (name: string) =>
-    prisma().user.create({ data: { email: `${name}-${randomUUID()}@t.test`, name, passwordHash: "x" } });
+  const user = (name: string) => createUser(prisma(), name);
   const room = (owner: { id: string }, members: { id: string }[], mutedUntil?: Date) =>
-    prisma().room.create({
-      data: {
-        name: `room-${randomUUID().slice(0, 8)}`,
-        createdById: owner.id,
-        memberships: { create: members.map((m) => ({ userId: m.id, mutedUntil })) },
-      },
-    });
+    createRoom(prisma(), owner, members, { mutedUntil });
 
   it("reads timestamps as UTC whatever the process's time zone, as Prisma does", async () => {
     const ann = await user("ann");
@@ -154,11 +147,8 @@ describe.runIf(backends.includes("postgres"))("the hot statements on PostgreSQL"
   afterAll(() => database?.dispose());
 
   it("are planned once per connection: every call after the first runs the cached generic plan", async () => {
-    const prisma = database.db.prisma;
-    const ann = await prisma.user.create({ data: { email: `ann-${randomUUID()}@t.test`, name: "ann", passwordHash: "x" } });
-    const room = await prisma.room.create({
-      data: { name: `room-${randomUUID().slice(0, 8)}`, createdById: ann.id, memberships: { create: [{ userId: ann.id }] } },
-    });
+    const ann = await createUser(database.db.prisma, "ann");
+    const room = await createRoom(database.db.prisma, ann, [ann]);
     const store = createPrismaMessagesStore(database.db);
     // One at a time, so the pool hands out the same connection each time (the
     // last one released), and the statistics read below are that session's.

@@ -1,12 +1,12 @@
 // The handshake's connection profile (server/store/prisma/users.store.ts) on
 // real databases: handshakes arriving together share one statement, and each
 // still gets its own user's rooms and suspension.
-import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { UsersStore } from "../../server/domain/ports";
 import type { SqlRunner } from "../../server/store/db/database";
 import { CONNECTION_PROFILES_SQL, createPrismaUsersStore } from "../../server/store/prisma/users.store";
 import { backends, createTestDatabase, type TestDatabase } from "../support/databases";
+import { createRoom, createUser } from "../support/fixtures";
 import { genericPlanOf } from "../support/generic-plan";
 
 describe.each(backends)("connection profiles (%s)", (backend) => {
@@ -24,16 +24,8 @@ describe.each(backends)("connection profiles (%s)", (backend) => {
   afterAll(() => database?.dispose());
 
   const prisma = () => database.db.prisma;
-  const user = (name: string, bannedAt?: Date) =>
-    prisma().user.create({ data: { email: `${name}-${randomUUID()}@t.test`, name, passwordHash: "x", bannedAt } });
-  const room = (owner: { id: string }, members: { id: string }[]) =>
-    prisma().room.create({
-      data: {
-        name: `room-${randomUUID().slice(0, 8)}`,
-        createdById: owner.id,
-        memberships: { create: members.map((m) => ({ userId: m.id })) },
-      },
-    });
+  const user = (name: string, bannedAt?: Date) => createUser(prisma(), name, { bannedAt });
+  const room = (owner: { id: string }, members: { id: string }[]) => createRoom(prisma(), owner, members);
 
   // Prepared, so planned once per connection: on a new deployment (tables small,
   // never analysed) the cached plan must still probe indexes, or every handshake

@@ -185,8 +185,9 @@ const REJECTIONS = {
  * is a LATERAL subquery keyed by one draft: one probe of a unique index per
  * key, whatever the planner believes about the table's size (the LIMIT 1,
  * true of a unique key anyway, keeps the planner from flattening it back into
- * a join). This matters because the statement is prepared: PostgreSQL plans it
- * once per connection and keeps that generic plan. Written as plain joins, a
+ * a join). This matters because the statement is prepared and `db.sql`'s
+ * connections keep its generic plan (server/store/db/database.ts): PostgreSQL
+ * plans it once per connection. Written as plain joins, a
  * plan made while `messages` was nearly empty hash-joined against a sequential
  * scan of it, and kept doing so as it grew (1.5 -> 4.7 ms per statement after
  * 16,000 messages, linear from there) until an ANALYZE happened to invalidate
