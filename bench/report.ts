@@ -164,12 +164,12 @@ export function renderMarkdown(run: RunResult, plots: { memory: string; latency:
   lines.push(
     "Clients connect in steps (the previous step's clients stay connected); `connect` is the time to open this step's clients, " +
       `${"at most"} a fixed number of handshakes in flight. Memory is read in the server after a full GC: ` +
-      "(RSS − RSS before any client) / clients, and the same for the V8 heap.",
+      "(RSS − RSS before any client) / clients, and the same for the V8 heap. `GET /metrics`: one Prometheus scrape of the node with the step's clients connected (it runs on the event loop that serves them).",
     "",
   );
   lines.push(
-    "| clients | server | connected now | connect (s) | conn/s | handshake p50 / p99 (ms) | failed | RSS (MB) | RSS / conn (KB) | heap / conn (KB) | heap + external / conn (KB) | presence packets while connecting | server CPU ms / conn | CPU srv / gen / machine |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| clients | server | connected now | connect (s) | conn/s | handshake p50 / p99 (ms) | failed | RSS (MB) | RSS / conn (KB) | heap / conn (KB) | heap + external / conn (KB) | presence packets while connecting | server CPU ms / conn | CPU srv / gen / machine | GET /metrics (ms) |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   );
   for (const series of run.series) {
     for (const s of series.steps) {
@@ -179,7 +179,7 @@ export function renderMarkdown(run: RunResult, plots: { memory: string; latency:
       const heap = mem.map((m) => kb(m.heapPerConnection)).join(" / ");
       const accounted = mem.map((m) => kb(m.accountedPerConnection ?? Number.NaN)).join(" / ");
       lines.push(
-        `| ${int(s.clients)} | ${series.label} | ${int(s.connectedNow)} | ${s.connect.seconds.toFixed(2)} | ${int(s.connect.perSecond)} | ${ms(s.connect.latency.p50)} / ${ms(s.connect.latency.p99)} | ${s.connect.failed} | ${rss} | ${perConn} | ${heap} | ${accounted} | ${series.kind === "baseline" ? "n/a" : int(s.settle.presenceEvents)} | ${cpuPerConnection(s).toFixed(2)} | ${cpu(s.connect.cpu)} |`,
+        `| ${int(s.clients)} | ${series.label} | ${int(s.connectedNow)} | ${s.connect.seconds.toFixed(2)} | ${int(s.connect.perSecond)} | ${ms(s.connect.latency.p50)} / ${ms(s.connect.latency.p99)} | ${s.connect.failed} | ${rss} | ${perConn} | ${heap} | ${accounted} | ${series.kind === "baseline" ? "n/a" : int(s.settle.presenceEvents)} | ${cpuPerConnection(s).toFixed(2)} | ${cpu(s.connect.cpu)} | ${s.scrapeMs ? s.scrapeMs.map(ms).join(" / ") : "n/a"} |`,
       );
     }
   }

@@ -409,7 +409,8 @@ async function runSeries(
           windowMs: 1_500,
         });
       }
-      result.push({ clients, connectedNow: batch.length, connect: { ...connect, cpu: connectCpu }, settle: settled, memory, fanout, bigRoom, presence });
+      const scrapeMs = kind === "parley" ? await Promise.all(servers.map(scrapeTime)) : undefined;
+      result.push({ clients, connectedNow: batch.length, connect: { ...connect, cpu: connectCpu }, settle: settled, memory, fanout, bigRoom, presence, scrapeMs });
     }
 
     let writePath: WritePathResult | undefined;
@@ -441,6 +442,17 @@ async function fanoutBestOf(servers: ServerProcess[], lg: LoadGenerator, senders
 }
 
 /** Group-commit totals from the node's /metrics (loopback is allowed without a token); zeros if unavailable. */
+/** How long one Prometheus scrape of the server takes (median of 3): a scrape runs on the event loop every node serves its clients from. */
+async function scrapeTime(server: ServerProcess): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    await fetch(`${server.url}/metrics`).then((r) => r.text());
+    times.push(performance.now() - started);
+  }
+  return times.sort((a, b) => a - b)[1]!;
+}
+
 async function dbMetrics(server: ServerProcess): Promise<{ count: number; seconds: number; batchSum: number }> {
   const text = await fetch(`${server.url}/metrics`).then((r) => (r.ok ? r.text() : ""), () => "");
   const sum = (name: string) =>

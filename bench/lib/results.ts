@@ -38,6 +38,8 @@ export interface StepResult {
   fanout: FanoutResult & { cpu: Cpu; attempts: number[]; rooms: number; senders: number; membersPerRoom: number };
   bigRoom?: FanoutResult & { cpu: Cpu; attempts: number[]; members: number; senders: number };
   presence?: PresenceResult;
+  /** Parley only, one per node: how long a GET /metrics took (median of 3) with this step's clients connected. Absent in older runs. */
+  scrapeMs?: number[];
 }
 
 export type SeriesKind = "baseline" | "parley" | "parley-2node";

@@ -133,8 +133,9 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps): Real
   deps.metrics?.setCollectors({
     sockets: () => io.engine.clientsCount,
     joinedRooms: () => {
+      // The adapter's own socket -> rooms map: socket.rooms would copy a Set per socket.
       let n = 0;
-      for (const socket of io.of("/").sockets.values()) n += socket.rooms.size;
+      for (const rooms of io.of("/").adapter.sids.values()) n += rooms.size;
       return n;
     },
     redisUp: () => (deps.adapter ? (deps.redisUp?.() ? 1 : 0) : -1),

@@ -32,6 +32,8 @@ describe("metrics and logs of a real node", () => {
     const before = await (await fetch(`${node.url}/metrics`, { headers: auth })).text();
     expect(before).toContain("parley_sockets_connected");
     expect(before).toContain("parley_process_resident_memory_bytes");
+    // Dropped: each scrape would list every open fd or handle (see server/observability/metrics.ts).
+    expect(before).not.toMatch(/^parley_(process_open_fds|nodejs_active_handles|nodejs_active_resources)/m);
   });
 
   it("counts commands, acks by result code, ack latency and connected sockets", async () => {
@@ -53,6 +55,8 @@ describe("metrics and logs of a real node", () => {
     expect(sample(text, "parley_acks_total", { event: "room:list", code: "ok" })).toBe(1);
     expect(sample(text, "parley_events_in_total", { event: "message:send" })).toBe(2);
     expect(sample(text, "parley_sockets_connected")).toBe(1);
+    // Its own id and its user channel (no rooms: it is a member of none).
+    expect(sample(text, "parley_socket_rooms_joined")).toBe(2);
     expect(sample(text, "parley_command_duration_seconds_count", { event: "message:send" })).toBe(2);
     expect(sample(text, "parley_redis_up")).toBe(-1);
     expect(text).toMatch(/node="[^"]+"/);
