@@ -38,6 +38,7 @@ export async function bootCore(env: Env, logger = createLogger({
       metrics.dbBatchSize.observe(size);
       metrics.dbWriteDuration.observe({ result: ok ? "ok" : "error" }, seconds);
     },
+    writeConcurrency: env.DATABASE_WRITE_CONCURRENCY,
     authSecret: env.AUTH_SECRET,
     socketTokenTtlSeconds: env.SOCKET_TOKEN_TTL_SECONDS,
     adminEmails: env.ADMIN_EMAILS,

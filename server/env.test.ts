@@ -12,6 +12,7 @@ describe("loadEnv", () => {
     const env = loadEnv({ DATA_DIR: dataDir });
     expect(env.PORT).toBe(3000);
     expect(env.DATABASE_URL).toBeUndefined();
+    expect(env.DATABASE_WRITE_CONCURRENCY).toBe(1);
     expect(env.AUTH_SECRET.length).toBeGreaterThanOrEqual(32);
     expect(readFileSync(path.join(dataDir, "auth-secret"), "utf8").trim()).toBe(env.AUTH_SECRET);
     // Stable across restarts.
@@ -24,7 +25,7 @@ describe("loadEnv", () => {
 
   it("names every invalid variable", () => {
     try {
-      loadEnv({ PORT: "http", DATABASE_URL: "mysql://x", AUTH_SECRET: "short" });
+      loadEnv({ PORT: "http", DATABASE_URL: "mysql://x", AUTH_SECRET: "short", DATABASE_WRITE_CONCURRENCY: "0" });
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(EnvError);
@@ -32,6 +33,7 @@ describe("loadEnv", () => {
       expect(message).toMatch(/PORT:/);
       expect(message).toMatch(/DATABASE_URL: must be a postgres/);
       expect(message).toMatch(/AUTH_SECRET: must be at least 32/);
+      expect(message).toMatch(/DATABASE_WRITE_CONCURRENCY:/);
     }
   });
 

@@ -21,6 +21,8 @@ const envSchema = z.object({
     z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL (unset it for embedded PGlite)"),
   ),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** Group-commit transactions of messages in flight at once (of disjoint rooms); see server/domain/write-queue.ts. */
+  DATABASE_WRITE_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
   /** redis://... enables the Redis adapter and Redis-backed shared state. */
   REDIS_URL: optional(z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")),
   /** Prefix of every Redis key and channel Parley uses, so several deployments (or test runs) can share a Redis. */

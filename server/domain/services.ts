@@ -11,6 +11,8 @@ export interface ServicesConfig {
   socketTokenTtlSeconds: number;
   /** Accounts signing up with these emails are admins. */
   adminEmails?: readonly string[];
+  /** Message transactions in flight at once (MessageWriteQueue's maxInFlight); 1 when absent. */
+  writeConcurrency?: number;
   /** Shared rate limits; unlimited when absent (tests that are not about limits). */
   limits?: RateLimits;
   /** Metrics hook for group-commit transactions. */
@@ -22,7 +24,7 @@ const NO_LIMITS: RateLimits = { messages: unlimited, rooms: unlimited, auth: unl
 
 /** Every use-case, wired to the given stores. */
 export function createServices(stores: Stores, config: ServicesConfig) {
-  const writeQueue = new MessageWriteQueue(stores.messages, 256, config.onWriteBatch);
+  const writeQueue = new MessageWriteQueue(stores.messages, 256, config.onWriteBatch, config.writeConcurrency);
   const limits = config.limits ?? NO_LIMITS;
   const rooms = createRoomsService(stores.rooms, limits);
   return {
