@@ -141,8 +141,14 @@ export interface PresenceConnection {
 export interface PresenceStore {
   /** "process": only this process sees it (embedded mode); "cluster": shared by every node. */
   readonly scope: "process" | "cluster";
-  /** Adds or updates a connection of `nodeId`. */
-  putConnection(nodeId: string, conn: PresenceConnection): Promise<PresenceSnapshot>;
+  /**
+   * Adds or updates a connection of `nodeId`. In the same atomic step, when the
+   * user's overall status (`aggregateStatus`: online if any connection is, else
+   * away) now differs from the one announced, records it as announced and
+   * returns it as `claimed`: the caller, and no other node, announces it. One
+   * store round trip per connect instead of a put and a compare-and-set.
+   */
+  putConnection(nodeId: string, conn: PresenceConnection): Promise<PresenceSnapshot & { claimed: ConnectionStatus | null }>;
   removeConnection(nodeId: string, connId: string, userId: string): Promise<PresenceSnapshot>;
   /**
    * Makes the store's record of `nodeId` exactly `conns` (after an outage, or

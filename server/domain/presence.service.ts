@@ -129,8 +129,10 @@ export function createPresenceService(deps: PresenceServiceDeps) {
    * and away are announced at once; offline only with `offlineAt` (the grace
    * period is over, decided by the sweep). Compare-and-set on the snapshot's
    * version, so two nodes settling the same user announce each change once.
+   * (A connect or status change does not need it: its putConnection claims the
+   * announcement itself, see announceClaimed.)
    */
-  async function settle(first: PresenceSnapshot, offlineAt?: Date, roomIds?: string[]): Promise<PresenceStatus> {
+  async function settle(first: PresenceSnapshot, offlineAt?: Date): Promise<PresenceStatus> {
     let snapshot = first;
     for (let attempt = 0; attempt < 8; attempt++) {
       const status = aggregateStatus(snapshot.connections);
@@ -142,13 +144,19 @@ export function createPresenceService(deps: PresenceServiceDeps) {
         return status;
       }
       if (await store.announce(snapshot.userId, snapshot.version, status)) {
-        if (status !== announced) await announce(snapshot, status, offlineAt ?? null, roomIds);
+        if (status !== announced) await announce(snapshot, status, offlineAt ?? null);
         return status;
       }
       snapshot = await store.snapshot(snapshot.userId);
     }
     logger.warn({ userId: first.userId }, "presence kept changing while settling; leaving it to the next change");
     return aggregateStatus(snapshot.connections);
+  }
+
+  /** After a putConnection: announces the status it claimed, if any. Resolves to the user's overall status. */
+  async function announceClaimed(put: PresenceSnapshot & { claimed: ConnectionStatus | null }, roomIds?: string[]): Promise<PresenceStatus> {
+    if (put.claimed) await announce(put, put.claimed, null, roomIds);
+    return aggregateStatus(put.connections);
   }
 
   async function resync(): Promise<void> {
@@ -231,7 +239,7 @@ export function createPresenceService(deps: PresenceServiceDeps) {
       return track(
         store
           .putConnection(nodeId, conn)
-          .then((snapshot) => settle(snapshot, undefined, roomIds))
+          .then((put) => announceClaimed(put, roomIds))
           .then(
             () => {},
             (err: unknown) => storeFailed(err, "connect"),
@@ -262,7 +270,7 @@ export function createPresenceService(deps: PresenceServiceDeps) {
       const updated = { ...conn, status };
       local.set(connId, updated);
       try {
-        return await track(store.putConnection(nodeId, updated).then((snapshot) => settle(snapshot, undefined, roomIds)));
+        return await track(store.putConnection(nodeId, updated).then((put) => announceClaimed(put, roomIds)));
       } catch (err) {
         storeFailed(err, "status");
         throw new AppError("unavailable", "Presence is temporarily unavailable");

@@ -58,7 +58,7 @@ describe.each(makers)("presence store contract (%s)", (_kind, make) => {
   it("records connections per user across nodes, with a version that changes on every change", async () => {
     const store = await make();
     const s1 = await store.putConnection("A", conn("u1", "c1"));
-    expect(s1).toMatchObject({ userId: "u1", name: "name-u1", connections: ["online"], announced: null });
+    expect(s1).toMatchObject({ userId: "u1", name: "name-u1", connections: ["online"], announced: "online", claimed: "online" });
     const s2 = await store.putConnection("B", conn("u1", "c2", "away"));
     expect([...s2.connections].sort()).toEqual(["away", "online"]);
     expect(s2.version).toBeGreaterThan(s1.version);
@@ -71,6 +71,23 @@ describe.each(makers)("presence store contract (%s)", (_kind, make) => {
       { userId: "u1", connections: ["away"] },
       { userId: "nobody", version: 0, connections: [], announced: null, name: null },
     ]);
+  });
+
+  it("putConnection claims each change of the overall status for exactly one caller", async () => {
+    const store = await make();
+    // Two nodes connect the same user at once: one of them announces it.
+    const first = await Promise.all([store.putConnection("A", conn("u1", "c1")), store.putConnection("B", conn("u1", "c2"))]);
+    expect(first.map((p) => p.claimed).filter(Boolean)).toEqual(["online"]);
+    expect((await store.snapshot("u1")).announced).toBe("online");
+    // Online while any connection is; away only once every one is.
+    expect((await store.putConnection("A", conn("u1", "c1", "away"))).claimed).toBeNull();
+    const away = await store.putConnection("B", conn("u1", "c2", "away"));
+    expect(away).toMatchObject({ claimed: "away", announced: "away" });
+    expect((await store.putConnection("B", conn("u1", "c2", "away"))).claimed).toBeNull(); // no change
+    expect((await store.putConnection("C", conn("u1", "c3"))).claimed).toBe("online");
+    // Re-registering connections (syncNode, after an outage) claims nothing: the service settles those.
+    await store.syncNode("D", [conn("u2", "d1")]);
+    expect(await store.snapshot("u2")).toMatchObject({ connections: ["online"], announced: null });
   });
 
   it("announce is a compare-and-set on the version, and offline forgets the user", async () => {

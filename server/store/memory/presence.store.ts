@@ -3,6 +3,7 @@
 // injectable so unit tests can drive heartbeats and expiry with fake timers.
 import type { PresenceStatus } from "../../../lib/contract";
 import type { ConnectionStatus, PresenceConnection, PresenceSnapshot, PresenceStore } from "../../domain/ports";
+import { aggregateStatus } from "../../domain/presence.service";
 
 interface UserEntry {
   name: string | null;
@@ -62,7 +63,12 @@ export function createMemoryPresenceStore(options: { now?: () => number } = {}):
 
     async putConnection(nodeId, conn) {
       put(nodeId, conn);
-      return snapshotOf(conn.userId);
+      const snapshot = snapshotOf(conn.userId);
+      // Not offline: the user has at least the connection just put.
+      const status = aggregateStatus(snapshot.connections) as ConnectionStatus;
+      if (status === (snapshot.announced ?? "offline")) return { ...snapshot, claimed: null };
+      users.get(conn.userId)!.announced = status;
+      return { ...snapshot, announced: status, claimed: status };
     },
 
     async removeConnection(nodeId, connId, userId) {

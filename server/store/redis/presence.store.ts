@@ -47,9 +47,19 @@ end
 `;
 
 const SCRIPTS = {
-  // ARGV: kp, nodeId, connId, userId, status, name
+  // ARGV: kp, nodeId, connId, userId, status, name. Returns {claimed status or '', the user's hash}.
+  // The overall status is aggregateStatus (presence.service.ts): online if any connection is, else away.
   put: `put(ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
-return redis.call('HGETALL', kp .. ':u:' .. ARGV[4])`,
+local ukey = kp .. ':u:' .. ARGV[4]
+local flat = redis.call('HGETALL', ukey)
+local status, announced = 'away', 'offline'
+for i = 1, #flat, 2 do
+  if flat[i] == 'a' then announced = flat[i + 1]
+  elseif string.sub(flat[i], 1, 2) == 'c:' and flat[i + 1] == 'online' then status = 'online' end
+end
+if status == announced then return {'', flat} end
+redis.call('HSET', ukey, 'a', status)
+return {status, redis.call('HGETALL', ukey)}`,
 
   // ARGV: kp, nodeId, connId, userId
   remove: `remove(ARGV[2], ARGV[3], ARGV[4], now_ms())
@@ -154,8 +164,8 @@ export function createRedisPresenceStore(redis: Redis, options: { prefix: string
     scope: "cluster",
 
     async putConnection(nodeId, conn) {
-      const flat = (await run("put", [nodeId, conn.connId, conn.userId, conn.status, conn.name])) as string[];
-      return parseSnapshot(conn.userId, flat);
+      const [claimed, flat] = (await run("put", [nodeId, conn.connId, conn.userId, conn.status, conn.name])) as [string, string[]];
+      return { ...parseSnapshot(conn.userId, flat), claimed: claimed === "" ? null : (claimed as ConnectionStatus) };
     },
 
     async removeConnection(nodeId, connId, userId) {
