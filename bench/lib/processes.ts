@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { build } from "esbuild";
+import { NODE_BUNDLE } from "../../scripts/build-server";
 import { waitForListening } from "../../tests/support/wait-for-listening";
 import type { Envelope, ProbeLoopDelay, ProbeMemory, Reply, Request, ResultOf } from "./protocol";
 
@@ -19,9 +20,9 @@ export interface Entries {
 }
 
 /**
- * Bundles the processes into plain ES modules (npm packages stay external, as
- * in scripts/build-server.mjs), so every process runs on plain `node`: no tsx
- * loader in the measured processes, the same code path as the production bundle.
+ * Bundles the processes into plain ES modules with the production bundle's
+ * options (scripts/build-server.ts), so every process runs on plain `node`: no
+ * tsx loader in the measured processes, the same code path as production.
  */
 export async function buildEntries(): Promise<Entries> {
   await build({
@@ -31,14 +32,8 @@ export async function buildEntries(): Promise<Entries> {
       "load-generator": path.join(ROOT, "bench/load-generator.ts"),
       probe: path.join(ROOT, "bench/probe.ts"),
     },
+    ...NODE_BUNDLE,
     outdir: BUILD_DIR,
-    outExtension: { ".js": ".mjs" },
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    packages: "external",
-    sourcemap: true,
     logLevel: "warning",
   });
   const at = (name: string) => path.join(BUILD_DIR, `${name}.mjs`);
