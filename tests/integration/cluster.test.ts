@@ -8,6 +8,7 @@ import { createTestDatabase, postgresUrl, type TestDatabase } from "../support/d
 import { startNode, type NodeProcess } from "../support/node-process";
 import { redisUrl } from "../support/redis";
 import { collect, ok, until, waitForConnect, type ClientSocket } from "../support/test-server";
+import { createRoom, createUser } from "../support/fixtures";
 
 const enabled = Boolean(postgresUrl && redisUrl);
 if (!enabled) console.warn("cluster tests skipped: set TEST_DATABASE_URL and TEST_REDIS_URL (CI sets both)");
@@ -32,7 +33,7 @@ describe.runIf(enabled)("three server processes over PostgreSQL and Redis", () =
   it("delivers everyone's messages to everyone, once and in order, across nodes", async () => {
     const users = await Promise.all(
       ["Ann", "Ben", "Cat"].map((name) =>
-        database.db.prisma.user.create({ data: { email: `${name}-${randomUUID()}@t.test`, name, passwordHash: "x" } }),
+        createUser(database.db.prisma, name),
       ),
     );
     const clients = users.map((u, i) => socketFor(nodes[i]!.url, u));
@@ -72,7 +73,7 @@ describe.runIf(enabled)("three server processes over PostgreSQL and Redis", () =
   it("applies a kick on one node to the target's sockets on another node", async () => {
     const [owner, target] = await Promise.all(
       ["Owner", "Target"].map((name) =>
-        database.db.prisma.user.create({ data: { email: `${name}-${randomUUID()}@t.test`, name, passwordHash: "x" } }),
+        createUser(database.db.prisma, name),
       ),
     );
     const ownerSocket = socketFor(nodes[0]!.url, owner!);

@@ -10,6 +10,7 @@ import { startNode, type NodeProcess } from "../support/node-process";
 import { freePort } from "../support/ports";
 import { redisUrl } from "../support/redis";
 import { collect, ok, until, waitForConnect, type ClientSocket } from "../support/test-server";
+import { createRoom, createUser } from "../support/fixtures";
 
 const haproxy = !spawnSync("haproxy", ["-v"]).error;
 const enabled = Boolean(postgresUrl && redisUrl && haproxy);
@@ -36,13 +37,11 @@ describe.runIf(enabled)("through HAProxy with sticky sessions", () => {
   });
 
   const user = (name: string) =>
-    database.db.prisma.user.create({ data: { email: `${name}-${randomUUID()}@t.test`, name, passwordHash: "x" } });
+    createUser(database.db.prisma, name);
 
   it("spreads long-polling-only clients over the nodes and keeps each on its node", async () => {
     const people = await Promise.all(Array.from({ length: 6 }, (_, i) => user(`poller${i}`)));
-    const room = await database.db.prisma.room.create({
-      data: { name: `lp-${randomUUID().slice(0, 6)}`, createdById: people[0]!.id, memberships: { create: people.map((p) => ({ userId: p.id })) } },
-    });
+    const room = await createRoom(database.db.prisma, people[0]!, people);
     // No WebSocket: every packet is a separate HTTP request; keep HAProxy's stickiness cookie.
     const clients = people.map((p) => socketFor(lb.url, p, { transports: ["polling"], withCredentials: true }));
     sockets.push(...clients);

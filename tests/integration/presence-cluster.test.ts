@@ -11,6 +11,7 @@ import { createTestDatabase, postgresUrl, type TestDatabase } from "../support/d
 import { startNode, type NodeProcess } from "../support/node-process";
 import { redisUrl } from "../support/redis";
 import { collect, ok, until, waitForConnect, type ClientSocket, collectPresence } from "../support/test-server";
+import { createRoom, createUser } from "../support/fixtures";
 
 const enabled = Boolean(postgresUrl && redisUrl);
 if (!enabled) console.warn("presence cluster tests skipped: set TEST_DATABASE_URL and TEST_REDIS_URL (CI sets both)");
@@ -49,18 +50,10 @@ describe.runIf(enabled)("presence and typing across server processes (PostgreSQL
     database = await createTestDatabase("postgres");
     [a, b] = await Promise.all([start("a"), start("b")]);
     for (const name of ["Ann", "Ben", "Cat", "Dan"]) {
-      const row = await database.db.prisma.user.create({
-        data: { email: `${name}-${randomUUID()}@t.test`, name, passwordHash: "x" },
-      });
+      const row = await createUser(database.db.prisma, name);
       users[name.toLowerCase() as keyof typeof users] = { id: row.id, name: row.name };
     }
-    const room = await database.db.prisma.room.create({
-      data: {
-        name: `presence-${prefix}`,
-        createdById: users.ann.id,
-        memberships: { create: Object.values(users).map((u) => ({ userId: u.id })) },
-      },
-    });
+    const room = await createRoom(database.db.prisma, users.ann, Object.values(users));
     roomId = room.id;
   });
 

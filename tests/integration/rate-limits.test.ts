@@ -7,6 +7,7 @@ import { createTestDatabase, postgresUrl, type TestDatabase } from "../support/d
 import { startNode, type NodeProcess } from "../support/node-process";
 import { redisUrl } from "../support/redis";
 import { call, ok, startTestServer, waitForConnect, type ClientSocket } from "../support/test-server";
+import { createRoom, createUser } from "../support/fixtures";
 
 const limits = { messagesPer10s: 5, roomsPerHour: 2, authAttemptsPer15m: 3 };
 
@@ -55,10 +56,8 @@ describe.runIf(Boolean(postgresUrl && redisUrl))("rate limits across nodes (Redi
     const env = { RATE_LIMIT_MESSAGES_PER_10S: "6", REDIS_PREFIX: `rl-${randomUUID().slice(0, 6)}` };
     nodes.push(await startNode({ databaseUrl: database.url!, redisUrl, env }));
     nodes.push(await startNode({ databaseUrl: database.url!, redisUrl, env }));
-    const user = await database.db.prisma.user.create({ data: { email: `rl-${randomUUID()}@t.test`, name: "Busy", passwordHash: "x" } });
-    const room = await database.db.prisma.room.create({
-      data: { name: `rl-${randomUUID().slice(0, 6)}`, createdById: user.id, memberships: { create: { userId: user.id } } },
-    });
+    const user = await createUser(database.db.prisma, "Busy");
+    const room = await createRoom(database.db.prisma, user, [user]);
     const sockets = nodes.map((n) => socketFor(n.url, user));
     await Promise.all(sockets.map(waitForConnect));
     const results = [];

@@ -1,6 +1,5 @@
 // Redis goes away under two nodes and comes back.
 import { spawnSync } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRedisServer, type RedisProcess } from "../../scripts/lib/redis-server";
 import { socketFor } from "../support/clients";
@@ -9,6 +8,7 @@ import { DeliveryClient } from "../support/delivery-client";
 import { startNode, type NodeProcess } from "../support/node-process";
 import { freePort } from "../support/ports";
 import { until, waitForConnect, type ClientSocket } from "../support/test-server";
+import { createRoom, createUser } from "../support/fixtures";
 
 const enabled = Boolean(postgresUrl) && !spawnSync("redis-server", ["--version"]).error;
 if (!enabled) console.warn("Redis outage test skipped: needs TEST_DATABASE_URL and redis-server");
@@ -34,12 +34,10 @@ describe.runIf(enabled)("Redis outage under two nodes", () => {
   it("keeps each node serving its own clients, reports degraded, and converges the others after recovery", async () => {
     const people = await Promise.all(
       ["a1", "a2", "b1"].map((name) =>
-        database.db.prisma.user.create({ data: { email: `${name}-${randomUUID()}@t.test`, name, passwordHash: "x" } }),
+        createUser(database.db.prisma, name),
       ),
     );
-    const room = await database.db.prisma.room.create({
-      data: { name: `ro-${randomUUID().slice(0, 6)}`, createdById: people[0]!.id, memberships: { create: people.map((p) => ({ userId: p.id })) } },
-    });
+    const room = await createRoom(database.db.prisma, people[0]!, people);
     const [a, b] = nodes as [NodeProcess, NodeProcess];
     const clients = people.map((p, i) => {
       const socket = socketFor(i < 2 ? a.url : b.url, p);

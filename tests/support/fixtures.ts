@@ -1,4 +1,4 @@
-// Rows for store-level tests, written straight through Prisma.
+// Users and rooms for tests, written straight through Prisma (no sign-up, no socket).
 import { randomUUID } from "node:crypto";
 import type { AppPrismaClient } from "../../server/store/db/database";
 
