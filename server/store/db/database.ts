@@ -81,13 +81,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     closeDriver = () => pglite.close();
   } else {
     const poolSize = options.poolSize ?? 10;
-    const newPool = (max: number) => {
+    const newPool = (max: number, onConnect?: (client: pg.ClientBase) => Promise<unknown>) => {
       const pool = new pg.Pool({
         connectionString: options.url,
         max,
         // Fail fast when the database is unreachable instead of queueing forever:
         // callers turn this into `unavailable`.
         connectionTimeoutMillis: 3_000,
+        // Awaited before the connection is handed out (a "connect" listener
+        // would race the first query on it).
+        onConnect,
       });
       // An idle connection that dies (database restart) must not crash the process;
       // the next query reports it and the store answers `unavailable`.
@@ -104,10 +107,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     // generic plans are made to be right at any table size (see the stores), and
     // tests check both the plans and that they are used. Not for Prisma's pool:
     // its one-off statements are better planned with their values.
-    const hotPool = newPool(Math.max(2, Math.ceil(poolSize / 2)));
-    hotPool.on("connect", (client) => {
-      client.query("SET plan_cache_mode = force_generic_plan").catch(() => {});
-    });
+    const hotPool = newPool(Math.max(2, Math.ceil(poolSize / 2)), (client) =>
+      client.query("SET plan_cache_mode = force_generic_plan"),
+    );
     sql = async <T>({ name, text, values }: SqlStatement) =>
       (await hotPool.query<T & pg.QueryResultRow>({ name, text, values, types: { getTypeParser: pgTypeParser } })).rows;
     closeDriver = async () => {
