@@ -45,6 +45,8 @@ async function main(): Promise<void> {
         env: {
           LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
           APP_URL: `http://localhost:${lbPort}`,
+          // Not the per-run namespace startNode gives tests: a local cluster uses the app's.
+          REDIS_PREFIX: process.env.REDIS_PREFIX ?? "parley",
           ...(authSecret ? { AUTH_SECRET: authSecret } : {}),
         },
       }),

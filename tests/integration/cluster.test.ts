@@ -55,7 +55,11 @@ describe.runIf(enabled)("three server processes over PostgreSQL and Redis", () =
       }),
     );
     // Each client hears the other two clients' messages exactly once (its own come back as acks).
-    await until(() => inboxes.every((inbox) => inbox.length === perClient * 2), 15_000, "cross-node delivery");
+    await until(
+      () => inboxes.every((inbox) => inbox.length === perClient * 2),
+      15_000,
+      () => `cross-node delivery: ${perClient * 2} broadcasts each, got ${inboxes.map((inbox) => inbox.length).join(" / ")}`,
+    );
     for (const [i, inbox] of inboxes.entries()) {
       const seqs = inbox.map((m) => m.seq);
       expect(new Set(seqs).size).toBe(seqs.length);

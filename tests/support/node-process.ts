@@ -9,6 +9,15 @@ import { waitForListening } from "./wait-for-listening";
 
 export const TEST_AUTH_SECRET = "test-secret-test-secret-test-secret-0123";
 
+/**
+ * One Redis namespace per test file (this module is loaded once per file), shared
+ * by that file's nodes. Test files run in parallel against one Redis; with the
+ * default prefix their nodes shared the adapter's channels and presence (every
+ * node decoding every other file's broadcasts, reaping every other file's
+ * SIGKILLed nodes). A test can still pass its own REDIS_PREFIX in `env`.
+ */
+const FILE_REDIS_PREFIX = `parley-test-${randomUUID().slice(0, 8)}`;
+
 export interface NodeProcess {
   nodeId: string;
   port: number;
@@ -48,6 +57,7 @@ export async function startNode(options: NodeOptions): Promise<NodeProcess> {
     // Load-shaped tests are not about limits; tests/integration/rate-limits.test.ts is.
     RATE_LIMIT_MESSAGES_PER_10S: "100000",
     RATE_LIMIT_ROOMS_PER_HOUR: "100000",
+    REDIS_PREFIX: FILE_REDIS_PREFIX,
     ...options.env,
   };
   if (!options.databaseUrl) delete env.DATABASE_URL;

@@ -127,14 +127,15 @@ export function collect<T>(socket: ClientSocket, event: keyof ServerToClientEven
   return items;
 }
 
+/** Polls `predicate` until it holds; `what` names it in the timeout error (a function: evaluated then, to say how far it got). */
 export async function until(
   predicate: () => boolean | Promise<boolean>,
   timeoutMs = 10_000,
-  what = "condition",
+  what: string | (() => string) = "condition",
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === "function" ? what() : what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
 }
