@@ -441,7 +441,6 @@ async function fanoutBestOf(servers: ServerProcess[], lg: LoadGenerator, senders
   return best!;
 }
 
-/** Group-commit totals from the node's /metrics (loopback is allowed without a token); zeros if unavailable. */
 /** How long one Prometheus scrape of the server takes (median of 3): a scrape runs on the event loop every node serves its clients from. */
 async function scrapeTime(server: ServerProcess): Promise<number> {
   const times: number[] = [];
@@ -453,6 +452,7 @@ async function scrapeTime(server: ServerProcess): Promise<number> {
   return times.sort((a, b) => a - b)[1]!;
 }
 
+/** Group-commit totals from the node's /metrics (loopback is allowed without a token); zeros if unavailable. */
 async function dbMetrics(server: ServerProcess): Promise<{ count: number; seconds: number; batchSum: number }> {
   const text = await fetch(`${server.url}/metrics`).then((r) => (r.ok ? r.text() : ""), () => "");
   const sum = (name: string) =>

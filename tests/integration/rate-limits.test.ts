@@ -53,7 +53,8 @@ describe.runIf(Boolean(postgresUrl && redisUrl))("rate limits across nodes (Redi
 
   it("shares one budget per user across every node", async () => {
     database = await createTestDatabase("postgres");
-    const env = { RATE_LIMIT_MESSAGES_PER_10S: "6", REDIS_PREFIX: `rl-${randomUUID().slice(0, 6)}` };
+    // The nodes share this file's Redis namespace (startNode), so the budget is this test's alone.
+    const env = { RATE_LIMIT_MESSAGES_PER_10S: "6" };
     nodes.push(await startNode({ databaseUrl: database.url!, redisUrl, env }));
     nodes.push(await startNode({ databaseUrl: database.url!, redisUrl, env }));
     const user = await createUser(database.db.prisma, "Busy");

@@ -52,14 +52,16 @@ const SCRIPTS = {
   put: `put(ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
 local ukey = kp .. ':u:' .. ARGV[4]
 local flat = redis.call('HGETALL', ukey)
-local status, announced = 'away', 'offline'
+local status, announced, at = 'away', 'offline', nil
 for i = 1, #flat, 2 do
-  if flat[i] == 'a' then announced = flat[i + 1]
+  if flat[i] == 'a' then announced, at = flat[i + 1], i + 1
   elseif string.sub(flat[i], 1, 2) == 'c:' and flat[i + 1] == 'online' then status = 'online' end
 end
 if status == announced then return {'', flat} end
 redis.call('HSET', ukey, 'a', status)
-return {status, redis.call('HGETALL', ukey)}`,
+-- The hash as it is now, without reading it again.
+if at then flat[at] = status else flat[#flat + 1] = 'a'; flat[#flat + 1] = status end
+return {status, flat}`,
 
   // ARGV: kp, nodeId, connId, userId
   remove: `remove(ARGV[2], ARGV[3], ARGV[4], now_ms())
