@@ -219,18 +219,21 @@ export function renderMarkdown(run: RunResult, plots: { memory: string; latency:
     lines.push(
       "Open-loop senders, each in a room whose other members are the other senders of that room; every message is committed " +
         "(room seq, insert, read marker, in one transaction per group-committed batch) before its ack. Persisted/s counts acks (= commits) during the measured window. " +
-        "The event-loop delay is how late the server ran a 5 ms timer during the phase (the same preloaded probe in both servers): an ack tail that matches it is a busy or blocked loop, not a slow database.",
+        "The event-loop delay is how late the server ran a 5 ms timer during the phase (the same preloaded probe in both servers): an ack tail that matches it is a busy or blocked loop, not a slow database. " +
+        "The server-side p99s come from the node's own histograms over the window (interpolated within buckets, so approximate): `message:send` from receiving the packet to acking it, and one group-commit transaction.",
       "",
     );
     lines.push(
-      "| server | offered msg/s | senders / rooms | persisted (acked) msg/s | ack p50 (ms) | ack p95 (ms) | ack p99 (ms) | ack max (ms) | errors | statements/s, mean batch, mean statement (ms) | server event-loop delay p99 / max (ms) | CPU srv / gen / machine |",
-      "|---|---|---|---|---|---|---|---|---|---|---|---|",
+      "| server | offered msg/s | senders / rooms | persisted (acked) msg/s | ack p50 (ms) | ack p95 (ms) | ack p99 (ms) | ack max (ms) | errors | statements/s, mean batch, mean statement (ms) | server-side p99: ack / transaction (ms) | server event-loop delay p99 / max (ms) | CPU srv / gen / machine |",
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     );
+    const serverSide = (db: (typeof wp.throughput)[number]["db"]) =>
+      db?.serverAckP99Ms === undefined || db.statementP99Ms === undefined ? "n/a" : `${ms(db.serverAckP99Ms)} / ${ms(db.statementP99Ms)}`;
     const rowsOf = (label: string, list: typeof wp.throughput) => list.map((tp) => ({ label, tp }));
     for (const { label, tp } of [...rowsOf("Parley", wp.throughput), ...rowsOf("bare Socket.IO (relay, nothing stored)", run.baselineWritePath?.throughput ?? [])]) {
       const errors = Object.entries(tp.ackErrors).map(([k, v]) => `${k}: ${v}`).join(", ") || (tp.unanswered ? `${tp.unanswered} unanswered` : "0");
       lines.push(
-        `| ${label} | ${int(tp.offeredPerSecond)} | ${tp.senders} / ${tp.rooms} | ${int(tp.ackedPerSecond)} | ${ms(tp.ack.p50)} | ${ms(tp.ack.p95)} | ${ms(tp.ack.p99)} | ${ms(tp.ack.max)} | ${errors} | ${tp.db ? `${int(tp.db.perSecond)}, ${tp.db.meanBatch.toFixed(1)}, ${ms(tp.db.meanStatementMs)}` : "n/a"} | ${tp.loop ? `${ms(tp.loop.p99Ms)} / ${ms(tp.loop.maxMs)}` : "–"} | ${cpu(tp.cpu)} |`,
+        `| ${label} | ${int(tp.offeredPerSecond)} | ${tp.senders} / ${tp.rooms} | ${int(tp.ackedPerSecond)} | ${ms(tp.ack.p50)} | ${ms(tp.ack.p95)} | ${ms(tp.ack.p99)} | ${ms(tp.ack.max)} | ${errors} | ${tp.db ? `${int(tp.db.perSecond)}, ${tp.db.meanBatch.toFixed(1)}, ${ms(tp.db.meanStatementMs)}` : "n/a"} | ${serverSide(tp.db)} | ${tp.loop ? `${ms(tp.loop.p99Ms)} / ${ms(tp.loop.maxMs)}` : "–"} | ${cpu(tp.cpu)} |`,
       );
     }
     lines.push("");

@@ -50,6 +50,8 @@ const { values } = parseArgs({
     "body-length": { type: "string", default: "64" },
     /** Extra environment for the Parley processes, e.g. --server-env LOG_LEVEL=info (repeatable). */
     "server-env": { type: "string", multiple: true },
+    /** Extra Node/V8 flags for the Parley processes, e.g. --node-arg=--max-semi-space-size=64 (repeatable). */
+    "node-arg": { type: "string", multiple: true },
     out: { type: "string" },
     /** Write a V8 CPU profile of every Parley server process to bench/results/raw/profiles/ (see bench/profile-summary.ts). */
     "cpu-prof": { type: "boolean", default: false },
@@ -322,7 +324,7 @@ async function runSeries(
           entry: kind === "baseline" ? entries.baseline : SERVER === "full" ? path.join(ROOT, "dist/server.mjs") : entries.parley,
           probe: entries.probe,
           port: fixedPort,
-          nodeArgs: values["cpu-prof"] && kind === "parley" ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : [],
+          nodeArgs: kind === "parley" ? [...(values["node-arg"] ?? []), ...(values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : [])] : [],
           env:
             kind === "baseline"
               ? { ...process.env, PORT: "0", HOST: "127.0.0.1" }
@@ -452,8 +454,40 @@ async function scrapeTime(server: ServerProcess): Promise<number> {
   return times.sort((a, b) => a - b)[1]!;
 }
 
-/** Group-commit totals from the node's /metrics (loopback is allowed without a token); zeros if unavailable. */
-async function dbMetrics(server: ServerProcess): Promise<{ count: number; seconds: number; batchSum: number }> {
+/** Cumulative bucket counts of one Prometheus histogram series (`le` → count), from a /metrics text. */
+function histogramBuckets(text: string, name: string, label: string): Map<number, number> {
+  const buckets = new Map<number, number>();
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(`${name}_bucket{`) || !line.includes(label)) continue;
+    const le = /le="([^"]+)"/.exec(line)?.[1];
+    if (le) buckets.set(le === "+Inf" ? Infinity : Number(le), Number(line.slice(line.lastIndexOf(" ") + 1)));
+  }
+  return buckets;
+}
+
+/**
+ * Prometheus' histogram_quantile over the difference of two scrapes: the
+ * q-quantile of what was observed between them, interpolated inside its bucket
+ * (so as coarse as the buckets). NaN when nothing was observed.
+ */
+function windowQuantile(before: Map<number, number>, after: Map<number, number>, q: number): number {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const counts = bounds.map((le) => (after.get(le) ?? 0) - (before.get(le) ?? 0));
+  const total = counts[counts.length - 1] ?? 0;
+  if (total <= 0) return NaN;
+  const rank = q * total;
+  for (let i = 0; i < bounds.length; i++) {
+    if (counts[i]! < rank) continue;
+    const lower = i === 0 ? 0 : bounds[i - 1]!;
+    if (bounds[i] === Infinity) return lower;
+    const below = i === 0 ? 0 : counts[i - 1]!;
+    return lower + ((bounds[i]! - lower) * (rank - below)) / Math.max(1, counts[i]! - below);
+  }
+  return NaN;
+}
+
+/** Group-commit totals and the server-side latency histograms from the node's /metrics (loopback is allowed without a token); empty if unavailable. */
+async function dbMetrics(server: ServerProcess) {
   const text = await fetch(`${server.url}/metrics`).then((r) => (r.ok ? r.text() : ""), () => "");
   const sum = (name: string) =>
     text
@@ -464,6 +498,8 @@ async function dbMetrics(server: ServerProcess): Promise<{ count: number; second
     count: sum("parley_db_write_duration_seconds_count"),
     seconds: sum("parley_db_write_duration_seconds_sum"),
     batchSum: sum("parley_db_batch_size_sum"),
+    sendBuckets: histogramBuckets(text, "parley_command_duration_seconds", 'event="message:send"'),
+    writeBuckets: histogramBuckets(text, "parley_db_write_duration_seconds", 'result="ok"'),
   };
 }
 
@@ -484,17 +520,13 @@ async function runWritePath(
   const rates = [TP_RATE];
   for (const rate of rates) {
     log(`${kind}: write path, ${rate} msg/s offered for ${TP_SECONDS} s over ${senders.length} senders in ${TP_ROOMS} rooms`);
+    const load = { type: "throughput", senders, ratePerSender: rate / senders.length, bodyLength: BODY_LENGTH } as const;
+    // Warm-up as a run of its own, so the server-side readings below cover the measured window only.
+    await lg.request({ ...load, warmupSeconds: 0, seconds: QUICK ? 1 : 2 });
     const cpu = cpuOf(servers, lg);
     const dbBefore = kind === "parley" ? await dbMetrics(servers[0]!) : undefined;
     await servers[0]!.loopDelay(); // starts the window
-    const tp = await lg.request({
-      type: "throughput",
-      senders,
-      ratePerSender: rate / senders.length,
-      warmupSeconds: QUICK ? 1 : 2,
-      seconds: TP_SECONDS,
-      bodyLength: BODY_LENGTH,
-    });
+    const tp = await lg.request({ ...load, warmupSeconds: 0, seconds: TP_SECONDS });
     const used = cpu();
     const loop = await servers[0]!.loopDelay();
     const dbAfter = dbBefore ? await dbMetrics(servers[0]!) : undefined;
@@ -506,6 +538,9 @@ async function runWritePath(
             perSecond: statements / used.seconds,
             meanBatch: (dbAfter.batchSum - dbBefore.batchSum) / Math.max(1, statements),
             meanStatementMs: ((dbAfter.seconds - dbBefore.seconds) * 1000) / Math.max(1, statements),
+            // Where the client's ack tail is spent: inside the server (receive to ack), and in the transaction.
+            serverAckP99Ms: windowQuantile(dbBefore.sendBuckets, dbAfter.sendBuckets, 0.99) * 1000,
+            statementP99Ms: windowQuantile(dbBefore.writeBuckets, dbAfter.writeBuckets, 0.99) * 1000,
           }
         : undefined;
     throughput.push({ ...tp, cpu: used, rooms: TP_ROOMS, senders: senders.length, db, loop });

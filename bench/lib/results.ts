@@ -56,7 +56,15 @@ export interface WritePathResult {
     rooms: number;
     senders: number;
     /** Group-commit statements during the phase (from /metrics): how many, per second, mean batch, mean time. */
-    db?: { statements: number; perSecond: number; meanBatch: number; meanStatementMs: number };
+    db?: {
+      statements: number;
+      perSecond: number;
+      meanBatch: number;
+      meanStatementMs: number;
+      /** p99s from the server's histograms (bucket-interpolated; absent in older results): message:send receive-to-ack, and one transaction. */
+      serverAckP99Ms?: number;
+      statementP99Ms?: number;
+    };
     /** The server's event-loop delay during the phase (absent in results from before it was measured). */
     loop?: { p99Ms: number; maxMs: number };
   })[];

@@ -35,13 +35,11 @@ export function createMessagesService(deps: {
      */
     async send(actor: Actor, input: CommandPayload<"message:send">): Promise<{ message: ChatMessage; created: boolean }> {
       checkBodyLength(input.body);
-      await enforce(limits.messages, actor.id, "messages");
+      // The rate limit (a Redis round trip in scaled mode) runs while the send
+      // waits for its turn to be written; the queue writes it only if it passes.
+      const admission = enforce(limits.messages, actor.id, "messages");
       // The author is always the authenticated actor, whatever the payload says.
-      const outcome = await writeQueue.append(input.roomId, {
-        authorId: actor.id,
-        clientId: input.clientId,
-        body: input.body,
-      });
+      const outcome = await writeQueue.append(input.roomId, { authorId: actor.id, clientId: input.clientId, body: input.body }, admission);
       if (outcome.status === "rejected") throw new AppError(outcome.code, outcome.message);
       return { message: outcome.message, created: outcome.status === "created" };
     },

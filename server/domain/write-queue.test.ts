@@ -140,4 +140,71 @@ describe("MessageWriteQueue", () => {
     await queue.drain();
     expect(queue.depth).toBe(0);
   });
+
+  describe("with an admission check (the rate limit) running while a send waits", () => {
+    /** An admission check the test decides the outcome of. */
+    function gate() {
+      let pass!: () => void;
+      let refuse!: (err: Error) => void;
+      const promise = new Promise<void>((resolve, reject) => {
+        pass = resolve;
+        refuse = reject;
+      });
+      return { promise, pass, refuse };
+    }
+    const tick = () => new Promise((r) => setTimeout(r, 5));
+
+    it("writes a send only once its check passed", async () => {
+      const { batches, store } = recordingStore(1);
+      const queue = new MessageWriteQueue(store);
+      const check = gate();
+      const sent = queue.append("r1", draft(1), check.promise);
+      await tick();
+      expect(batches).toHaveLength(0);
+      check.pass();
+      await expect(sent).resolves.toMatchObject({ status: "created" });
+      expect(batches).toHaveLength(1);
+    });
+
+    it("answers a refused send with the refusal and never writes it", async () => {
+      const { batches, store } = recordingStore(1);
+      const queue = new MessageWriteQueue(store);
+      const check = gate();
+      const refused = queue.append("r1", draft(1), check.promise);
+      const other = queue.append("r1", draft(2), Promise.resolve());
+      check.refuse(new Error("rate_limited"));
+      await expect(refused).rejects.toThrow("rate_limited");
+      await expect(other).resolves.toMatchObject({ status: "created", message: { seq: 1, clientId: "c2" } });
+      expect(batches.flatMap((b) => b.drafts.map((d) => d.clientId))).toEqual(["c2"]);
+      await queue.drain();
+      expect(queue.depth).toBe(0);
+    });
+
+    it("keeps a room's arrival order when a later send's check finishes first, without holding up other rooms", async () => {
+      const { batches, store } = recordingStore(1);
+      const queue = new MessageWriteQueue(store);
+      const slow = gate();
+      const first = queue.append("r1", draft(1), slow.promise);
+      const second = queue.append("r1", draft(2), Promise.resolve());
+      const elsewhere = queue.append("r2", draft(3), Promise.resolve());
+      await expect(elsewhere).resolves.toMatchObject({ status: "created" });
+      await tick();
+      // r2 was written; r1's second send waits for its first.
+      expect(batches.flatMap((b) => b.drafts.map((d) => d.clientId))).toEqual(["c3"]);
+      slow.pass();
+      const outcomes = await Promise.all([first, second]);
+      expect(outcomes.map((o) => (o.status === "rejected" ? "" : `${o.message.clientId}:${o.message.seq}`))).toEqual(["c1:1", "c2:2"]);
+    });
+
+    it("answers refusals in the middle of a room's sends and writes the rest in order", async () => {
+      const { batches, store } = recordingStore(1);
+      const queue = new MessageWriteQueue(store);
+      const checks = Array.from({ length: 6 }, gate);
+      const sends = checks.map((c, i) => queue.append("r1", draft(i), c.promise));
+      checks.forEach((c, i) => (i % 2 ? c.refuse(new Error(`no ${i}`)) : c.pass()));
+      const settled = await Promise.allSettled(sends);
+      expect(settled.map((r) => (r.status === "fulfilled" ? "ok" : (r.reason as Error).message))).toEqual(["ok", "no 1", "ok", "no 3", "ok", "no 5"]);
+      expect(batches.flatMap((b) => b.drafts.map((d) => d.clientId))).toEqual(["c0", "c2", "c4"]);
+    });
+  });
 });
