@@ -38,6 +38,7 @@ export async function bootCore(env: Env, logger = createLogger({
       metrics.dbBatchSize.observe(size);
       metrics.dbWriteDuration.observe({ result: ok ? "ok" : "error" }, seconds);
     },
+    onLateCommitCheckFailed: (err) => logger.warn({ err }, "could not check whether sends answered `unavailable` were committed; retrying"),
     writeConcurrency: env.DATABASE_WRITE_CONCURRENCY,
     authSecret: env.AUTH_SECRET,
     socketTokenTtlSeconds: env.SOCKET_TOKEN_TTL_SECONDS,

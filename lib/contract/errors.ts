@@ -10,7 +10,7 @@ export const ERROR_CODES = [
   "rate_limited", // slow down
   "muted", // you may read but not write in this room right now
   "banned", // you are banned from this room
-  "unavailable", // a dependency (the database) is down: retry later, nothing was stored
+  "unavailable", // a dependency (the database) is down: retry later (a send may have been stored; resending it with the same clientId is safe)
   "internal", // a bug: logged on the server with details
 ] as const;
 

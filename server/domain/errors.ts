@@ -27,7 +27,7 @@ export function isAppError(err: unknown): err is AppError {
 
 export const notFound = (what: string) => new AppError("not_found", `${what} not found`);
 export const forbidden = (message = "You are not a member of this room") => new AppError("forbidden", message);
-export const unavailable = (message = "The database is unavailable; nothing was stored. Try again.") =>
+export const unavailable = (message = "The database is unavailable. Try again shortly.") =>
   new AppError("unavailable", message);
 
 /** Consumes a point; throws `rate_limited` with the wait when there is none. */

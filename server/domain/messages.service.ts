@@ -1,6 +1,8 @@
 import { MAX_BODY_LENGTH, type ChatMessage, type CommandPayload, type Page } from "../../lib/contract";
-import { AppError, enforce, forbidden, notFound } from "./errors";
-import type { MessagesStore, RateLimits } from "./ports";
+import { AppError, enforce, forbidden, isAppError, notFound } from "./errors";
+import type { LateCommitWatch } from "./late-commits";
+import { newMessageId } from "./message-id";
+import type { MessageDraft, MessagesStore, RateLimits } from "./ports";
 import type { Actor, RoomsService } from "./rooms.service";
 import type { MessageWriteQueue } from "./write-queue";
 
@@ -15,8 +17,9 @@ export function createMessagesService(deps: {
   rooms: RoomsService;
   writeQueue: MessageWriteQueue;
   limits: RateLimits;
+  lateCommits: LateCommitWatch;
 }) {
-  const { messages, rooms, writeQueue, limits } = deps;
+  const { messages, rooms, writeQueue, limits, lateCommits } = deps;
 
   async function requireOwnLiveMessage(actor: Actor, messageId: string, allowModerators: boolean): Promise<ChatMessage> {
     const message = await messages.findById(messageId);
@@ -39,7 +42,12 @@ export function createMessagesService(deps: {
       // waits for its turn to be written; the queue writes it only if it passes.
       const admission = enforce(limits.messages, actor.id, "messages");
       // The author is always the authenticated actor, whatever the payload says.
-      const outcome = await writeQueue.append(input.roomId, { authorId: actor.id, clientId: input.clientId, body: input.body }, admission);
+      const draft: MessageDraft = { id: newMessageId(), authorId: actor.id, clientId: input.clientId, body: input.body };
+      const outcome = await writeQueue.append(input.roomId, draft, admission).catch((err: unknown) => {
+        // The database became unreachable mid-write: it may have committed anyway (late-commits.ts).
+        if (isAppError(err) && err.code === "unavailable") lateCommits.watch(draft.id);
+        throw err;
+      });
       if (outcome.status === "rejected") throw new AppError(outcome.code, outcome.message);
       return { message: outcome.message, created: outcome.status === "created" };
     },

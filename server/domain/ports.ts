@@ -66,6 +66,8 @@ export interface RoomsStore {
 }
 
 export interface MessageDraft {
+  /** The id the message gets if this write creates it (newMessageId(); a resend gets a new one). */
+  id: string;
   authorId: string;
   clientId: string;
   body: string;
@@ -92,6 +94,8 @@ export interface MessagesStore {
    */
   appendBatch(drafts: RoomDraft[]): Promise<AppendOutcome[]>;
   findById(messageId: string): Promise<ChatMessage | null>;
+  /** The stored messages among these ids (any order; missing ids are left out). */
+  findByIds(messageIds: string[]): Promise<ChatMessage[]>;
   /** Sets a new body (edit) or tombstones it (delete), bumping the room's change number. */
   update(messageId: string, change: { body: string } | { deleted: true }): Promise<ChatMessage>;
   /** Messages with seq > afterSeq, or changed after afterChange, ascending by seq. */

@@ -48,7 +48,7 @@ function recordingStore(delayMs: number | (() => number), fail?: () => boolean) 
   return { batches, store: store as MessagesStore, maxInFlight: () => maxInFlight, overlaps: () => overlaps };
 }
 
-const draft = (i: number): MessageDraft => ({ authorId: "a", clientId: `c${i}`, body: `m${i}` });
+const draft = (i: number): MessageDraft => ({ id: `m${i}`, authorId: "a", clientId: `c${i}`, body: `m${i}` });
 
 describe("MessageWriteQueue", () => {
   it("writes a lone message by itself", async () => {

@@ -95,6 +95,13 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps): Real
   const typing = createTypingRealtime(io, { logger, counters, timings: deps.timings?.typing });
   presence.start();
   const sessions = startSessionExpiry(io);
+  // A send answered `unavailable` whose commit went through after all (the
+  // connection died before the answer): nobody broadcast it, so do it now.
+  const stopLateCommits = services.lateCommits.onCommitted((message) => {
+    io.to(channels.room(message.roomId)).emit("message:created", message);
+    deps.metrics?.eventsOut.inc({ event: "message:created" });
+    logger.info({ messageId: message.id, roomId: message.roomId, userId: message.author.id }, "a send answered `unavailable` was committed after all: broadcast it");
+  });
 
   // Every handler is built once per server; sockets share them (see command.ts).
   const ctx = { logger, services, tokens: services.tokens, metrics: deps.metrics };
@@ -155,6 +162,8 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps): Real
       }
       typing.close();
       sessions.stop();
+      stopLateCommits();
+      services.lateCommits.close();
       await services.writeQueue.drain();
       // After the sockets closed: their users go offline after the grace period unless they reconnect elsewhere.
       await presence.stop();

@@ -76,4 +76,31 @@ describe.runIf(Boolean(postgresUrl))("database outage (PostgreSQL behind a cutta
     await ok(socket, "message:send", { roomId: room.id, clientId: randomUUID(), body: "after" });
     await until(() => heard.some((m) => m.body === "after"), 5_000, "the new socket hears its room");
   });
+
+  it("broadcasts, once, a send whose commit went through but whose answer was lost, and acks its resend as the same message", async () => {
+    const sender = await server.signUpAndConnect("Unlucky");
+    const watcher = await server.signUpAndConnect("Watcher");
+    const { room } = await ok<{ room: RoomSummary }>(sender.socket, "room:create", { name: `lost-${randomUUID().slice(0, 6)}` });
+    await ok(watcher.socket, "room:join", { roomId: room.id });
+    // Opens the write path's connection, so the next request on the wire is the append itself.
+    await ok(sender.socket, "message:send", { roomId: room.id, clientId: randomUUID(), body: "warm-up" });
+    const seen = collect<ChatMessage>(watcher.socket, "message:created");
+
+    proxy.loseNextAnswer();
+    const clientId = randomUUID();
+    const send = { roomId: room.id, clientId, body: "did it land?" };
+    expect(await call(sender.socket, "message:send", send)).toMatchObject({ ok: false, error: { code: "unavailable" } });
+    // It did land: PostgreSQL committed before the answer was lost.
+    const stored = await direct.db.prisma.message.findMany({ where: { roomId: room.id, clientId } });
+    expect(stored).toHaveLength(1);
+
+    // The client resends at once, as it does after `unavailable`: the same message, not a second one...
+    const resent = await ok<{ message: ChatMessage }>(sender.socket, "message:send", send);
+    expect(resent.message.id).toBe(stored[0]!.id);
+    // ... and the room hears it once, although neither answer to the sender was a fresh broadcast.
+    await until(() => seen.some((m) => m.clientId === clientId), 10_000, "the late commit is broadcast");
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(seen.filter((m) => m.clientId === clientId).map((m) => m.id)).toEqual([stored[0]!.id]);
+    expect(await direct.db.prisma.message.count({ where: { roomId: room.id, clientId } })).toBe(1);
+  });
 });

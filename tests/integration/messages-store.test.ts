@@ -3,6 +3,7 @@
 // and gap-free per-room seqs when batches over overlapping rooms race.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppendOutcome, MessagesStore, RoomDraft } from "../../server/domain/ports";
+import { newMessageId } from "../../server/domain/message-id";
 import { APPEND_SQL, createPrismaMessagesStore } from "../../server/store/prisma/messages.store";
 import { backends, createTestDatabase, type TestDatabase } from "../support/databases";
 import { createRoom, createUser } from "../support/fixtures";
@@ -32,7 +33,7 @@ describe.each(backends)("batch append across rooms (%s)", (backend) => {
     process.env.TZ = "Asia/Tokyo"; // UTC+9: a timestamp read as local time would be 9 hours off
     try {
       const before = Date.now();
-      const [created] = await store.appendBatch([{ roomId: a.id, authorId: ann.id, clientId: "tz", body: "now" }]);
+      const [created] = await store.appendBatch([{ id: newMessageId(), roomId: a.id, authorId: ann.id, clientId: "tz", body: "now" }]);
       if (created?.status !== "created") throw new Error(`not created: ${created?.status}`);
       const createdAt = Date.parse(created.message.createdAt);
       expect(Math.abs(createdAt - before)).toBeLessThan(60_000);
@@ -49,21 +50,21 @@ describe.each(backends)("batch append across rooms (%s)", (backend) => {
     const a = await room(ann, [ann, bob]);
     const b = await room(ann, [ann, bob]);
     const quiet = await room(ann, [bob], new Date(Date.now() + 3_600_000));
-    const [earlier] = await store.appendBatch([{ roomId: a.id, authorId: ann.id, clientId: "old", body: "stored before" }]);
+    const [earlier] = await store.appendBatch([{ id: newMessageId(), roomId: a.id, authorId: ann.id, clientId: "old", body: "stored before" }]);
     expect(earlier!.status).toBe("created");
 
     const drafts: RoomDraft[] = [
-      { roomId: a.id, authorId: ann.id, clientId: "old", body: "retry" }, // stored before, same room
-      { roomId: b.id, authorId: ann.id, clientId: "old", body: "elsewhere" }, // stored before, other room
-      { roomId: quiet.id, authorId: ann.id, clientId: "k1", body: "not a member" }, // rejected, so k1 stays free
-      { roomId: b.id, authorId: ann.id, clientId: "k1", body: "b1" },
-      { roomId: a.id, authorId: bob.id, clientId: "k1", body: "a1" }, // another author: its own key
-      { roomId: b.id, authorId: ann.id, clientId: "k1", body: "b1 again" }, // same key, same room: duplicate
-      { roomId: a.id, authorId: ann.id, clientId: "k1", body: "b1 in a" }, // same key, other room: conflict
-      { roomId: quiet.id, authorId: bob.id, clientId: "k2", body: "muted" },
-      { roomId: "no-such-room", authorId: bob.id, clientId: "k3", body: "nowhere" },
-      { roomId: a.id, authorId: ann.id, clientId: "k4", body: "a2" },
-      { roomId: b.id, authorId: bob.id, clientId: "k4", body: "b2" },
+      { id: newMessageId(), roomId: a.id, authorId: ann.id, clientId: "old", body: "retry" }, // stored before, same room
+      { id: newMessageId(), roomId: b.id, authorId: ann.id, clientId: "old", body: "elsewhere" }, // stored before, other room
+      { id: newMessageId(), roomId: quiet.id, authorId: ann.id, clientId: "k1", body: "not a member" }, // rejected, so k1 stays free
+      { id: newMessageId(), roomId: b.id, authorId: ann.id, clientId: "k1", body: "b1" },
+      { id: newMessageId(), roomId: a.id, authorId: bob.id, clientId: "k1", body: "a1" }, // another author: its own key
+      { id: newMessageId(), roomId: b.id, authorId: ann.id, clientId: "k1", body: "b1 again" }, // same key, same room: duplicate
+      { id: newMessageId(), roomId: a.id, authorId: ann.id, clientId: "k1", body: "b1 in a" }, // same key, other room: conflict
+      { id: newMessageId(), roomId: quiet.id, authorId: bob.id, clientId: "k2", body: "muted" },
+      { id: newMessageId(), roomId: "no-such-room", authorId: bob.id, clientId: "k3", body: "nowhere" },
+      { id: newMessageId(), roomId: a.id, authorId: ann.id, clientId: "k4", body: "a2" },
+      { id: newMessageId(), roomId: b.id, authorId: bob.id, clientId: "k4", body: "b2" },
     ];
     const outcomes = await store.appendBatch(drafts);
     expect(outcomes.map(summary)).toEqual([
@@ -95,7 +96,7 @@ describe.each(backends)("batch append across rooms (%s)", (backend) => {
     const batches = Array.from({ length: 24 }, (_, b) =>
       Array.from({ length: 10 }, (_, k): RoomDraft => {
         const r = rooms[(b * 3 + k * (b % 2 ? 2 : 3)) % rooms.length]!;
-        return { roomId: r.id, authorId: people[(b + k) % people.length]!.id, clientId: `race-${b}-${k}`, body: `${b}/${k}` };
+        return { id: newMessageId(), roomId: r.id, authorId: people[(b + k) % people.length]!.id, clientId: `race-${b}-${k}`, body: `${b}/${k}` };
       }),
     );
     const results = await Promise.all(batches.map((drafts) => store.appendBatch(drafts)));
@@ -153,7 +154,7 @@ describe.runIf(backends.includes("postgres"))("the hot statements on PostgreSQL"
     // One at a time, so the pool hands out the same connection each time (the
     // last one released), and the statistics read below are that session's.
     for (let i = 0; i < 12; i++) {
-      const [outcome] = await store.appendBatch([{ roomId: room.id, authorId: ann.id, clientId: `plan-${i}`, body: `${i}` }]);
+      const [outcome] = await store.appendBatch([{ id: newMessageId(), roomId: room.id, authorId: ann.id, clientId: `plan-${i}`, body: `${i}` }]);
       expect(outcome?.status).toBe("created");
     }
     const stats = await database.db.sql<{ generic_plans: string; custom_plans: string }>({

@@ -9,12 +9,20 @@ export interface TcpProxy {
   /** Resets every open connection and refuses new ones. */
   cut(): void;
   restore(): void;
+  /**
+   * The next request any client sends still reaches the server, but its answer
+   * never comes back: the proxy holds it, and resets that connection after
+   * `afterMs`. To the client, a connection that died after the server acted on
+   * the request (a COMMIT that took effect, its answer lost).
+   */
+  loseNextAnswer(afterMs?: number): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const open = new Set<Socket>();
   let down = false;
+  let loseAnswerAfterMs: number | undefined;
   const server: Server = createServer((client) => {
     if (down) {
       client.resetAndDestroy();
@@ -33,6 +41,18 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     upstream.on("error", teardown).on("close", teardown);
     client.pipe(upstream);
     upstream.pipe(client);
+    // Registered after pipe's own listener: the request is already on its way upstream.
+    client.on("data", () => {
+      if (loseAnswerAfterMs === undefined) return;
+      const afterMs = loseAnswerAfterMs;
+      loseAnswerAfterMs = undefined;
+      upstream.unpipe(client);
+      upstream.pause();
+      setTimeout(() => {
+        client.resetAndDestroy();
+        upstream.destroy();
+      }, afterMs);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
@@ -44,6 +64,9 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     },
     restore() {
       down = false;
+    },
+    loseNextAnswer(afterMs = 300) {
+      loseAnswerAfterMs = afterMs;
     },
     close: () =>
       new Promise((resolve) => {

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { ChatMessage } from "../../../lib/contract";
 import type { AppendOutcome, MessagesStore, RoomDraft } from "../../domain/ports";
 import { notFound } from "../../domain/errors";
@@ -43,6 +42,12 @@ export function createPrismaMessagesStore(db: Pick<Database, "prisma" | "sql">):
       guard(async () => {
         const row = await prisma.message.findUnique({ where: { id: messageId }, include: { author: authorSelect } });
         return row ? toChatMessage(row) : null;
+      }),
+
+    findByIds: (messageIds) =>
+      guard(async () => {
+        const rows = await prisma.message.findMany({ where: { id: { in: messageIds } }, include: { author: authorSelect } });
+        return rows.map(toChatMessage);
       }),
 
     update: (messageId, change) =>
@@ -117,10 +122,6 @@ interface AppendRow {
   edited_at: Date | string | null;
   deleted_at: Date | string | null;
 }
-
-// Message ids are made here (the insert is raw SQL, so Prisma's client-side
-// @default(cuid()) does not run): cuid-shaped, time-ordered prefix, 64 random bits.
-const newMessageId = () => `c${Date.now().toString(36)}${randomUUID().replace(/-/g, "").slice(0, 16)}`;
 
 const asDate = (v: Date | string | null): Date | null =>
   v === null ? null : v instanceof Date ? v : new Date(/[zZ]|[+-]\d\d(:?\d\d)?$/.test(v) ? v : `${v}Z`);
@@ -198,7 +199,9 @@ async function appendOnce(sql: SqlRunner, drafts: RoomDraft[]): Promise<AppendOu
   const authorIds = drafts.map((d) => d.authorId);
   const clientIds = drafts.map((d) => d.clientId);
   const bodies = drafts.map((d) => d.body);
-  const ids = drafts.map(() => newMessageId());
+  // The drafts carry their ids (newMessageId(), chosen by the domain): the insert is
+  // raw SQL, so Prisma's client-side @default(cuid()) does not run.
+  const ids = drafts.map((d) => d.id);
   const rows = await sql<AppendRow>({ name: "append-messages", text: APPEND_SQL, values: [roomIds, authorIds, clientIds, bodies, ids] });
   if (rows.length !== drafts.length) throw new Error(`append returned ${rows.length} rows for ${drafts.length} drafts`);
   return rows.map((row): AppendOutcome => {
