@@ -5,10 +5,10 @@ interface Pending {
   draft: MessageDraft;
   resolve: (outcome: AppendOutcome) => void;
   reject: (err: unknown) => void;
-  /** Its admission check has passed (or there was none): it may go into a batch. */
-  admitted: boolean;
-  /** Its admission check failed with this: it is answered with it and never written. */
-  refused?: unknown;
+  /** Its admission check: running, passed (or there was none: it may go into a batch), or failed. */
+  admission: "checking" | "admitted" | "refused";
+  /** Why it was refused: what the send is answered with (it is never written). */
+  refusal?: unknown;
 }
 
 /**
@@ -72,17 +72,17 @@ export class MessageWriteQueue {
     return new Promise((resolve, reject) => {
       let queue = this.pending.get(roomId);
       if (!queue) this.pending.set(roomId, (queue = []));
-      const entry: Pending = { roomId, draft, resolve, reject, admitted: admission === undefined };
+      const entry: Pending = { roomId, draft, resolve, reject, admission: admission ? "checking" : "admitted" };
       queue.push(entry);
       if (admission) {
         admission.then(
           () => {
-            entry.admitted = true;
+            entry.admission = "admitted";
             this.schedulePump();
           },
           (err: unknown) => {
-            entry.refused = err;
-            entry.admitted = true;
+            entry.admission = "refused";
+            entry.refusal = err;
             this.schedulePump();
           },
         );
@@ -141,15 +141,16 @@ export class MessageWriteQueue {
     let rooms = 0;
     for (const [roomId, queue] of [...this.pending]) {
       if (batch.length >= this.maxBatch || rooms >= maxRooms) break;
-      if (this.busy.has(roomId) || !queue[0]?.admitted) continue;
+      if (this.busy.has(roomId) || queue[0]?.admission !== "admitted") continue;
       this.busy.add(roomId);
       rooms++;
-      // The room's admitted sends up to the first still being checked (refused ones are answered and skipped).
+      // The room's sends up to the first still being checked: the admitted go
+      // into the batch (the first one does), the refused are answered.
       let taken = 0;
-      while (taken < queue.length && queue[taken]!.admitted && batch.length < this.maxBatch) {
+      while (taken < queue.length && queue[taken]!.admission !== "checking" && batch.length < this.maxBatch) {
         const entry = queue[taken++]!;
-        if (entry.refused === undefined) batch.push(entry);
-        else entry.reject(entry.refused);
+        if (entry.admission === "admitted") batch.push(entry);
+        else entry.reject(entry.refusal);
       }
       queue.splice(0, taken);
       // A room cut short by the cap goes to the back, so the others get their turn first.
@@ -165,12 +166,12 @@ export class MessageWriteQueue {
    * is admitted, so it can go into a batch now.
    */
   private settleRefused(roomId: string, queue: Pending[]): boolean {
-    while (queue[0]?.admitted && queue[0].refused !== undefined) {
+    while (queue[0]?.admission === "refused") {
       const refused = queue.shift()!;
-      refused.reject(refused.refused);
+      refused.reject(refused.refusal);
     }
     if (queue.length === 0) this.pending.delete(roomId);
-    return queue[0]?.admitted === true;
+    return queue[0]?.admission === "admitted";
   }
 
   private async write(batch: Pending[]): Promise<void> {
