@@ -308,7 +308,7 @@ async function runSeries(
   entries: Awaited<ReturnType<typeof buildEntries>>,
   lg: LoadGenerator,
   steps: number[],
-  options: { nodes: number; writePath: boolean },
+  options: { nodes: number; writePath: boolean; replay?: boolean },
 ): Promise<{ series: Series; writePath?: WritePathResult }> {
   const kind: ServerKind = seriesKind === "baseline" ? "baseline" : "parley";
   const label = seriesKind === "baseline" ? "bare Socket.IO" : seriesKind === "parley" ? "Parley" : "Parley, 2 nodes + Redis";
@@ -339,7 +339,7 @@ async function runSeries(
     const target = (i: number) => (options.nodes > 1 ? i % options.nodes : 0);
 
     // Warm-up: a few connections and messages so JIT and pools are warm, then let it settle.
-    const warm = layout.clients.slice(0, Math.min(50, steps[0]!)).map((c, i) => ({ ...c, target: target(i) }));
+    const warm = layout.clients.slice(0, Math.min(50, steps[0] ?? 50)).map((c, i) => ({ ...c, target: target(i) }));
     await lg.request({ type: "connect", kind, urls, clients: warm, concurrency: 50 });
     await lg.request({ type: "disconnect" });
     // Past Parley's offline grace period, so the warm-up users' "offline" does not land in the first step.
@@ -348,7 +348,7 @@ async function runSeries(
     // Parley's migration engine (WebAssembly) stays reachable for about 10 s after boot
     // (a timer it leaves behind): measure "before" once it can be collected, for both servers alike.
     // (Skipped by --quick: at a few hundred clients the memory columns are noise anyway.)
-    if (!QUICK) await sleep(Math.max(0, bootedAt + 15_000 - Date.now()));
+    if (!QUICK && steps.length > 0) await sleep(Math.max(0, bootedAt + 15_000 - Date.now()));
     const before = await Promise.all(servers.map(settledMemory));
 
     const result: StepResult[] = [];
@@ -416,7 +416,7 @@ async function runSeries(
     }
 
     let writePath: WritePathResult | undefined;
-    if (options.writePath) writePath = await runWritePath(kind, layout, lg, servers, urls);
+    if (options.writePath) writePath = await runWritePath(kind, layout, lg, servers, urls, options.replay ?? true);
     return { series: { kind: seriesKind, label, steps: result }, writePath };
   } finally {
     await lg.request({ type: "disconnect" }).catch(() => undefined);
@@ -509,10 +509,11 @@ async function runWritePath(
   lg: LoadGenerator,
   servers: ServerProcess[],
   urls: string[],
+  withReplay: boolean,
 ): Promise<WritePathResult> {
   // Senders in their own rooms (members: the senders only), so this measures the write path, not fan-out.
   // The baseline runs the same load as a reference (a relay: no database, no history, so no replay).
-  const extraClients = [...layout.tpClients, ...(kind === "parley" ? layout.replayClients : [])];
+  const extraClients = [...layout.tpClients, ...(kind === "parley" && withReplay ? layout.replayClients : [])];
   const { firstIndex: offset, failed } = await lg.request({ type: "connect", kind, urls, clients: extraClients, concurrency: 50 });
   if (failed > 0) throw new Error(`${failed} write-path clients could not connect`);
   const senders: Sender[] = layout.tpSenders.map((s, i) => ({ client: offset + i, roomId: s.roomId }));
@@ -546,7 +547,7 @@ async function runWritePath(
     throughput.push({ ...tp, cpu: used, rooms: TP_ROOMS, senders: senders.length, db, loop });
     log(`${kind}: ${tp.ackedPerSecond.toFixed(0)} msg/s acked, ack p50 ${tp.ack.p50.toFixed(1)} p99 ${tp.ack.p99.toFixed(1)} ms`);
   }
-  if (kind !== "parley") return { throughput };
+  if (kind !== "parley" || !withReplay) return { throughput };
   log(`Parley: replay of ${REPLAY_MISSED} missed messages, ${REPLAY_REPEATS} times`);
   const writer = offset + layout.tpClients.length;
   const replay = await lg.request({
@@ -590,6 +591,7 @@ async function main(): Promise<void> {
   const series: Series[] = [];
   let writePath: WritePathResult | undefined;
   let baselineWritePath: WritePathResult | undefined;
+  let writePathAlone: WritePathResult | undefined;
   const stopAll = async () => {
     await Promise.all([...live].map((s) => s.stop()));
     await lg.stop();
@@ -611,6 +613,10 @@ async function main(): Promise<void> {
       const parley = await runSeries("parley", env, entries, lg, STEPS, { nodes: 1, writePath: true });
       series.push(parley.series);
       writePath = parley.writePath;
+      // The same write load on a fresh node, with only the senders connected: the
+      // row above carries the last step's idle clients too (their heap, pings and GC).
+      log("Parley: write path on a fresh node with no other clients");
+      writePathAlone = (await runSeries("parley", env, entries, lg, [], { nodes: 1, writePath: true, replay: false })).writePath;
     }
     if (TWO_NODE && wants("parley-2node")) {
       const twoNodeSteps = STEPS.filter((n) => n <= 5_000);
@@ -650,6 +656,7 @@ async function main(): Promise<void> {
     },
     series,
     writePath,
+    writePathAlone,
     baselineWritePath,
     notes,
   };

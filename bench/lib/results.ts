@@ -95,7 +95,10 @@ export interface RunResult {
     bodyLength: number;
   };
   series: Series[];
+  /** The write path on the node of the Parley series, with that series' 10,000 (or last step's) clients still connected. */
   writePath?: WritePathResult;
+  /** The same load on a fresh Parley node with only the senders connected (absent in older results). */
+  writePathAlone?: WritePathResult;
   /** The same offered load against the bare relay, for reference. */
   baselineWritePath?: WritePathResult;
   notes: string[];
