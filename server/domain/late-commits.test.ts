@@ -100,4 +100,24 @@ describe("late commit watch", () => {
     expect(db.lookups).toHaveLength(2);
     expect(reported).toEqual(["m1", "m2"]);
   });
+
+  it("settles every watched write at once when the node stops, and does not hang on an unreachable database", async () => {
+    const db = database(["m1"]);
+    const watch = createLateCommitWatch(db.find, { timings: { ...timings, firstCheckMs: 60_000 } });
+    const reported: string[] = [];
+    watch.onCommitted((m) => reported.push(m.id));
+    watch.watch("m1");
+    watch.watch("m2");
+    await watch.settleNow();
+    expect(reported).toEqual(["m1"]);
+    expect(watch.size).toBe(0);
+
+    const hanging = createLateCommitWatch(() => new Promise<never>(() => {}), { timings });
+    hanging.watch("m3");
+    const started = Date.now();
+    await hanging.settleNow(50);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    hanging.close();
+    watch.close();
+  });
 });

@@ -34,6 +34,11 @@ export interface LateCommitWatch {
   onCommitted(listener: (message: ChatMessage) => void): () => void;
   /** How many writes are being watched. */
   readonly size: number;
+  /**
+   * Looks every watched write up now, however recent (a graceful stop, before
+   * the node goes away); gives up after `timeoutMs` if the database does not answer.
+   */
+  settleNow(timeoutMs?: number): Promise<void>;
   close(): void;
 }
 
@@ -59,11 +64,12 @@ export function createLateCommitWatch(
     timer.unref?.();
   };
 
-  async function check(): Promise<void> {
+  /** Looks up the writes whose first check is due (all of them with `everything`). */
+  async function check(everything = false): Promise<void> {
     if (checking) return;
     checking = true;
     const now = Date.now();
-    const due = [...watched].filter(([, failedAt]) => now - failedAt >= timings.firstCheckMs).map(([id]) => id);
+    const due = [...watched].filter(([, failedAt]) => everything || now - failedAt >= timings.firstCheckMs).map(([id]) => id);
     try {
       if (due.length > 0) {
         const stored = await find(due);
@@ -100,6 +106,13 @@ export function createLateCommitWatch(
     },
     get size() {
       return watched.size;
+    },
+    async settleNow(timeoutMs = 2_000) {
+      clearTimeout(timer);
+      timer = undefined;
+      let timeout: NodeJS.Timeout | undefined;
+      await Promise.race([check(true), new Promise<void>((resolve) => (timeout = setTimeout(resolve, timeoutMs)))]);
+      clearTimeout(timeout);
     },
     close() {
       closed = true;

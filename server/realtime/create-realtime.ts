@@ -162,9 +162,12 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps): Real
       }
       typing.close();
       sessions.stop();
+      await services.writeQueue.drain();
+      // Sends answered `unavailable` in the last second: broadcast those that were
+      // committed now (the adapter still reaches the other nodes), not never.
+      await services.lateCommits.settleNow();
       stopLateCommits();
       services.lateCommits.close();
-      await services.writeQueue.drain();
       // After the sockets closed: their users go offline after the grace period unless they reconnect elsewhere.
       await presence.stop();
       // Closes the engine (and the adapter) but not the HTTP server, which the caller owns.
