@@ -86,14 +86,13 @@ describe("late commit watch", () => {
     const db = database(["m1", "m2", "m3"]);
     const watch = createLateCommitWatch(db.find, { timings });
     const reported: string[] = [];
-    const unsubscribe = watch.onCommitted((m) => reported.push(m.id));
+    watch.onCommitted((m) => reported.push(m.id));
     watch.watch("m1");
     await eventually(() => reported.length === 1);
     watch.watch("m2");
     await eventually(() => reported.length === 2);
     expect(db.lookups).toEqual([["m1"], ["m2"]]);
     expect(reported).toEqual(["m1", "m2"]);
-    unsubscribe();
     watch.watch("m3");
     watch.close();
     await sleep(60);

@@ -30,8 +30,8 @@ const MAX_WATCHED = 10_000;
 export interface LateCommitWatch {
   /** Watches the message id a failed write was attempted with. */
   watch(messageId: string): void;
-  /** Tells `listener` about every watched write that turns out to be stored; returns the unsubscribe. */
-  onCommitted(listener: (message: ChatMessage) => void): () => void;
+  /** Tells `listener` about every watched write that turns out to be stored (until close). */
+  onCommitted(listener: (message: ChatMessage) => void): void;
   /** How many writes are being watched. */
   readonly size: number;
   /**
@@ -70,24 +70,26 @@ export function createLateCommitWatch(
     checking = true;
     const now = Date.now();
     const due = [...watched].filter(([, failedAt]) => everything || now - failedAt >= timings.firstCheckMs).map(([id]) => id);
+    let answered = true;
     try {
       if (due.length > 0) {
         const stored = await find(due);
+        if (closed) return; // stopped meanwhile: nobody to tell
         // The database answered: every id looked up is settled, stored or not.
         for (const id of due) watched.delete(id);
         for (const message of stored) for (const listener of listeners) listener(message);
       }
     } catch (err) {
+      answered = false;
       options.onError?.(err);
       for (const [id, failedAt] of watched) if (now - failedAt >= timings.giveUpMs) watched.delete(id);
+    } finally {
       checking = false;
-      schedule(timings.retryMs);
-      return;
     }
-    checking = false;
-    // The writes that failed since: their first look-up is due firstCheckMs after their failure.
+    // Unanswered: try again. Answered: the writes that failed since are due firstCheckMs after their failure.
     const next = watched.values().next();
-    if (!next.done) schedule(Math.max(0, next.value + timings.firstCheckMs - Date.now()));
+    if (!answered) schedule(timings.retryMs);
+    else if (!next.done) schedule(Math.max(0, next.value + timings.firstCheckMs - Date.now()));
   }
 
   return {
@@ -99,10 +101,6 @@ export function createLateCommitWatch(
     },
     onCommitted(listener) {
       listeners.push(listener);
-      return () => {
-        const at = listeners.indexOf(listener);
-        if (at >= 0) listeners.splice(at, 1);
-      };
     },
     get size() {
       return watched.size;

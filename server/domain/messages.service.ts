@@ -2,7 +2,7 @@ import { MAX_BODY_LENGTH, type ChatMessage, type CommandPayload, type Page } fro
 import { AppError, enforce, forbidden, isAppError, notFound } from "./errors";
 import type { LateCommitWatch } from "./late-commits";
 import { newMessageId } from "./message-id";
-import type { MessageDraft, MessagesStore, RateLimits } from "./ports";
+import type { AppendOutcome, MessageDraft, MessagesStore, RateLimits } from "./ports";
 import type { Actor, RoomsService } from "./rooms.service";
 import type { MessageWriteQueue } from "./write-queue";
 
@@ -43,11 +43,14 @@ export function createMessagesService(deps: {
       const admission = enforce(limits.messages, actor.id, "messages");
       // The author is always the authenticated actor, whatever the payload says.
       const draft: MessageDraft = { id: newMessageId(), authorId: actor.id, clientId: input.clientId, body: input.body };
-      const outcome = await writeQueue.append(input.roomId, draft, admission).catch((err: unknown) => {
+      let outcome: AppendOutcome;
+      try {
+        outcome = await writeQueue.append(input.roomId, draft, admission);
+      } catch (err) {
         // The database became unreachable mid-write: it may have committed anyway (late-commits.ts).
         if (isAppError(err) && err.code === "unavailable") lateCommits.watch(draft.id);
         throw err;
-      });
+      }
       if (outcome.status === "rejected") throw new AppError(outcome.code, outcome.message);
       return { message: outcome.message, created: outcome.status === "created" };
     },

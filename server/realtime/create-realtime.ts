@@ -11,7 +11,7 @@ import type { Logger } from "../logger";
 import { authMiddleware } from "./auth.middleware";
 import type { Metrics } from "../observability/metrics";
 import { createDispatcher } from "./command";
-import { messageCommands } from "./messages.handlers";
+import { broadcastLateCommits, messageCommands } from "./messages.handlers";
 import { moderationCommands } from "./moderation.handlers";
 import { createPresenceRealtime, type RealtimeCounters } from "./presence.handlers";
 import { roomCommands } from "./rooms.handlers";
@@ -95,16 +95,9 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps): Real
   const typing = createTypingRealtime(io, { logger, counters, timings: deps.timings?.typing });
   presence.start();
   const sessions = startSessionExpiry(io);
-  // A send answered `unavailable` whose commit went through after all (the
-  // connection died before the answer): nobody broadcast it, so do it now.
-  const stopLateCommits = services.lateCommits.onCommitted((message) => {
-    io.to(channels.room(message.roomId)).emit("message:created", message);
-    deps.metrics?.eventsOut.inc({ event: "message:created" });
-    logger.info({ messageId: message.id, roomId: message.roomId, userId: message.author.id }, "a send answered `unavailable` was committed after all: broadcast it");
-  });
-
   // Every handler is built once per server; sockets share them (see command.ts).
   const ctx = { logger, services, tokens: services.tokens, metrics: deps.metrics };
+  broadcastLateCommits(io, ctx);
   const dispatch = createDispatcher(
     ctx,
     {
@@ -166,7 +159,6 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps): Real
       // Sends answered `unavailable` in the last second: broadcast those that were
       // committed now (the adapter still reaches the other nodes), not never.
       await services.lateCommits.settleNow();
-      stopLateCommits();
       services.lateCommits.close();
       // After the sockets closed: their users go offline after the grace period unless they reconnect elsewhere.
       await presence.stop();

@@ -39,3 +39,16 @@ export function messageCommands(io: ParleyServer, ctx: CommandContext & { servic
     "room:sync": (socket, input) => messages.sync(socket.data.user, input),
   };
 }
+
+/**
+ * A send answered `unavailable` whose commit went through after all (the
+ * connection died before the answer): nobody broadcast it, so do it when the
+ * late-commit watch finds it (server/domain/late-commits.ts).
+ */
+export function broadcastLateCommits(io: ParleyServer, ctx: CommandContext & { services: Services }): void {
+  ctx.services.lateCommits.onCommitted((message) => {
+    io.to(channels.room(message.roomId)).emit("message:created", message);
+    ctx.metrics?.eventsOut.inc({ event: "message:created" });
+    ctx.logger.info({ messageId: message.id, roomId: message.roomId, userId: message.author.id }, "a send answered `unavailable` was committed after all: broadcast it");
+  });
+}
