@@ -324,7 +324,11 @@ async function runSeries(
           entry: kind === "baseline" ? entries.baseline : SERVER === "full" ? path.join(ROOT, "dist/server.mjs") : entries.parley,
           probe: entries.probe,
           port: fixedPort,
-          nodeArgs: kind === "parley" ? [...(values["node-arg"] ?? []), ...(values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : [])] : [],
+          // --cpu-prof profiles both servers (a diff of the two says what Parley adds); --node-arg is Parley's only.
+          nodeArgs: [
+            ...(kind === "parley" ? (values["node-arg"] ?? []) : []),
+            ...(values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : []),
+          ],
           env:
             kind === "baseline"
               ? { ...process.env, PORT: "0", HOST: "127.0.0.1" }
