@@ -17,6 +17,7 @@ import { createPresenceRealtime, type RealtimeCounters } from "./presence.handle
 import { roomCommands } from "./rooms.handlers";
 import { sessionCommands, startSessionExpiry } from "./session.handlers";
 import { createTypingRealtime } from "./typing.handlers";
+import { userSocketsEverywhere } from "./user-sockets";
 import { channels, type ParleyServer, type ParleySocket } from "./types";
 
 export interface RealtimeDeps {
@@ -96,7 +97,13 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps): Real
   presence.start();
   const sessions = startSessionExpiry(io);
   // Every handler is built once per server; sockets share them (see command.ts).
-  const ctx = { logger, services, tokens: services.tokens, metrics: deps.metrics };
+  const ctx = {
+    logger,
+    services,
+    tokens: services.tokens,
+    metrics: deps.metrics,
+    userSockets: userSocketsEverywhere(io, Boolean(deps.adapter)),
+  };
   broadcastLateCommits(io, ctx);
   const dispatch = createDispatcher(
     ctx,

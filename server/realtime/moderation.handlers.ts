@@ -2,15 +2,17 @@ import type { UserRef } from "../../lib/contract";
 import type { Services } from "../domain/services";
 import type { CommandContext, CommandHandlers } from "./command";
 import { channels, type ParleyServer, type ParleySocket } from "./types";
+import type { UserSockets } from "./user-sockets";
 
-// Moderation takes effect on the target's live connections on EVERY node:
-// `io.in(channel).socketsLeave / disconnectSockets` go through the adapter.
-export function moderationCommands(io: ParleyServer, ctx: CommandContext & { services: Services }): CommandHandlers {
+// Moderation takes effect on the target's live connections on EVERY node
+// (user-sockets.ts): on this node's before the ack, even while Redis is down.
+export function moderationCommands(io: ParleyServer, ctx: CommandContext & { services: Services; userSockets: UserSockets }): CommandHandlers {
   const { moderation } = ctx.services;
+  const { userSockets } = ctx;
   const by = (socket: ParleySocket): UserRef => ({ id: socket.data.user.id, name: socket.data.user.name });
 
   const removeFromRoom = (socket: ParleySocket, roomId: string, target: UserRef, memberCount: number, reason: "kicked" | "banned") => {
-    io.in(channels.user(target.id)).socketsLeave(channels.room(roomId));
+    userSockets.leave(target.id, roomId);
     io.to(channels.user(target.id)).emit("room:removed", { roomId, reason, by: by(socket) });
     io.to(channels.room(roomId)).emit("room:member-left", { roomId, user: target, memberCount });
   };
@@ -44,7 +46,7 @@ export function moderationCommands(io: ParleyServer, ctx: CommandContext & { ser
       await moderation.banUser(socket.data.user, input);
       io.to(channels.user(input.userId)).emit("session:notice", { reason: "banned" });
       // A server-side disconnect: unlike a transport close, clients do not reconnect by themselves.
-      io.in(channels.user(input.userId)).disconnectSockets(true);
+      userSockets.disconnect(input.userId);
       return {};
     },
   };

@@ -1,17 +1,19 @@
 import type { Services } from "../domain/services";
 import type { CommandContext, CommandHandlers } from "./command";
 import { channels, type ParleyServer } from "./types";
+import type { UserSockets } from "./user-sockets";
 
-export function roomCommands(io: ParleyServer, ctx: CommandContext & { services: Services }): CommandHandlers {
+export function roomCommands(io: ParleyServer, ctx: CommandContext & { services: Services; userSockets: UserSockets }): CommandHandlers {
   const { rooms, moderation } = ctx.services;
+  const { userSockets } = ctx;
   return {
     "room:list": async (socket) => ({ rooms: await rooms.list(socket.data.user) }),
 
     "room:create": async (socket, input) => {
       const actor = socket.data.user;
       const room = await rooms.create(actor, input);
-      // Every socket of the creator (any node) now belongs to the room.
-      io.in(channels.user(actor.id)).socketsJoin(channels.room(room.id));
+      // Every socket of the creator (any node) now belongs to the room; this node's before the ack.
+      userSockets.join(actor.id, room.id);
       if (room.isPublic) socket.broadcast.emit("room:created", { ...room, membership: null });
       return { room };
     },
@@ -20,7 +22,7 @@ export function roomCommands(io: ParleyServer, ctx: CommandContext & { services:
       const actor = socket.data.user;
       await moderation.assertNotBannedFromRoom(actor, roomId);
       const { room, joinedNow } = await rooms.join(actor, roomId);
-      io.in(channels.user(actor.id)).socketsJoin(channels.room(roomId));
+      userSockets.join(actor.id, roomId);
       if (joinedNow) {
         const user = { id: actor.id, name: actor.name };
         socket.to(channels.room(roomId)).emit("room:member-joined", { roomId, user, memberCount: room.memberCount });
@@ -31,7 +33,7 @@ export function roomCommands(io: ParleyServer, ctx: CommandContext & { services:
     "room:leave": async (socket, { roomId }) => {
       const actor = socket.data.user;
       const { memberCount } = await rooms.leave(actor, roomId);
-      io.in(channels.user(actor.id)).socketsLeave(channels.room(roomId));
+      userSockets.leave(actor.id, roomId);
       const user = { id: actor.id, name: actor.name };
       // The room's members, and the leaver's own other tabs (no longer in the room).
       io.to(channels.room(roomId)).to(channels.user(actor.id)).emit("room:member-left", { roomId, user, memberCount });

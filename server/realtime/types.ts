@@ -2,10 +2,11 @@ import type { Server, Socket } from "socket.io";
 import type { ClientToServerEvents, ServerToClientEvents } from "../../lib/contract";
 import type { SocketIdentity } from "../domain/socket-tokens";
 import type { TokenBucket } from "../domain/typing.service";
+import type { UserSocketsChange } from "./user-sockets";
 
 /** Events between server processes (Socket.IO `serverSideEmit`). */
 export interface InterServerEvents {
-  ping: () => void;
+  "user-sockets": (change: UserSocketsChange) => void;
 }
 
 export interface SocketData {

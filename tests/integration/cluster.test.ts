@@ -58,7 +58,18 @@ describe.runIf(enabled)("three server processes over PostgreSQL and Redis", () =
     await until(
       () => inboxes.every((inbox) => inbox.length === perClient * 2),
       15_000,
-      () => `cross-node delivery: ${perClient * 2} broadcasts each, got ${inboxes.map((inbox) => inbox.length).join(" / ")}`,
+      () => {
+        // Which broadcasts are missing (or doubled), and what the nodes logged: a
+        // one-in-a-dozen failure has to explain itself the first time it happens.
+        const report = inboxes.map((inbox, i) => {
+          const heard = inbox.map((m) => `${m.body}#${m.seq}`);
+          const expected = views.flatMap((v, j) => (j === i ? [] : [...v.acked.values()].map((m) => `${m.body}#${m.seq}`)));
+          const missing = expected.filter((e) => !heard.includes(e));
+          const doubled = heard.filter((h, k) => heard.indexOf(h) !== k);
+          return `client ${i}: ${inbox.length} (missing ${missing.join(",") || "none"}; doubled ${doubled.join(",") || "none"})`;
+        });
+        return `cross-node delivery: ${perClient * 2} broadcasts each; ${report.join(" | ")}\n${nodes.map((n) => `${n.nodeId}: ${n.output().slice(-2_000)}`).join("\n")}`;
+      },
     );
     for (const [i, inbox] of inboxes.entries()) {
       const seqs = inbox.map((m) => m.seq);
@@ -93,5 +104,20 @@ describe.runIf(enabled)("three server processes over PostgreSQL and Redis", () =
     await ok(ownerSocket, "message:send", { roomId: room.id, clientId: randomUUID(), body: "not for you" });
     await new Promise((r) => setTimeout(r, 300));
     expect(received).toHaveLength(0);
+  });
+
+  it("suspends an account on every node: the user's socket on another node is told why and dropped", async () => {
+    const [admin, target] = await Promise.all(["Admin", "Suspended"].map((name) => createUser(database.db.prisma, name)));
+    const adminSocket = socketFor(nodes[0]!.url, { ...admin!, role: "ADMIN" });
+    const targetSocket = socketFor(nodes[2]!.url, target!);
+    sockets.push(adminSocket, targetSocket);
+    await Promise.all([waitForConnect(adminSocket), waitForConnect(targetSocket)]);
+    const notices = collect<{ reason: string }>(targetSocket, "session:notice");
+    let reason = "";
+    targetSocket.once("disconnect", (r) => (reason = r));
+    await ok(adminSocket, "user:ban", { userId: target!.id });
+    await until(() => reason !== "", 5_000, "cross-node disconnect of the suspended user");
+    expect(reason).toBe("io server disconnect");
+    expect(notices).toEqual([{ reason: "banned" }]);
   });
 });

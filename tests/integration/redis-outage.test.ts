@@ -7,7 +7,9 @@ import { createTestDatabase, postgresUrl, type TestDatabase } from "../support/d
 import { DeliveryClient } from "../support/delivery-client";
 import { startNode, type NodeProcess } from "../support/node-process";
 import { freePort } from "../support/ports";
-import { until, waitForConnect, type ClientSocket } from "../support/test-server";
+import { randomUUID } from "node:crypto";
+import type { ChatMessage, RoomSummary } from "../../lib/contract";
+import { collect, ok, until, waitForConnect, type ClientSocket } from "../support/test-server";
 import { createRoom, createUser } from "../support/fixtures";
 
 const enabled = Boolean(postgresUrl) && !spawnSync("redis-server", ["--version"]).error;
@@ -74,5 +76,37 @@ describe.runIf(enabled)("Redis outage under two nodes", () => {
     const status = async (n: NodeProcess) => ((await (await fetch(`${n.url}/api/ready`)).json()) as { status: string }).status;
     await until(async () => (await status(b)) === "ok", 10_000, "node B ready again");
     await until(async () => (await status(late)) === "ok", 10_000, "late node connects to Redis");
+  });
+
+  // Joins and kicks used to reach this node's own sockets only by a round trip
+  // through Redis (server/realtime/user-sockets.ts): never, while it was down.
+  it("applies joins and kicks to the node's own sockets at once, even while Redis is down", async () => {
+    const [owner, joiner] = await Promise.all(["owner", "joiner"].map((name) => createUser(database.db.prisma, name)));
+    const a = nodes[0]!;
+    const [ownerSocket, joinerSocket] = [owner!, joiner!].map((u) => socketFor(a.url, u));
+    sockets.push(ownerSocket!, joinerSocket!);
+    await Promise.all([waitForConnect(ownerSocket!), waitForConnect(joinerSocket!)]);
+    const heard = collect<ChatMessage>(joinerSocket!, "message:created");
+    const removed = collect<{ roomId: string }>(joinerSocket!, "room:removed");
+
+    await redis.kill();
+    await until(async () => ((await (await fetch(`${a.url}/api/ready`)).json()) as { status: string }).status === "degraded", 10_000, "node A degraded");
+    try {
+      const { room } = await ok<{ room: RoomSummary }>(ownerSocket!, "room:create", { name: `outage-${randomUUID().slice(0, 8)}` });
+      await ok(joinerSocket!, "room:join", { roomId: room.id });
+      await ok(ownerSocket!, "message:send", { roomId: room.id, clientId: randomUUID(), body: "after the join" });
+      await until(() => heard.length === 1, 3_000, "the joiner hears the room with Redis down");
+      expect(heard[0]!.body).toBe("after the join");
+
+      await ok(ownerSocket!, "room:kick", { roomId: room.id, userId: joiner!.id });
+      await until(() => removed.length === 1, 3_000, "room:removed");
+      await ok(ownerSocket!, "message:send", { roomId: room.id, clientId: randomUUID(), body: "after the kick" });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(heard.map((m) => m.body)).toEqual(["after the join"]);
+    } finally {
+      // Up again whatever happened, for the tests after this one.
+      await redis.start();
+    }
+    await until(async () => ((await (await fetch(`${a.url}/api/ready`)).json()) as { status: string }).status === "ok", 10_000, "node A ready again");
   });
 });

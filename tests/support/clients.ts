@@ -18,7 +18,7 @@ export interface ClientOptions {
 /** A socket for `user` against `url` (a function, so it can follow a node that moved). */
 export function socketFor(
   url: string | (() => string),
-  user: { id: string; name: string },
+  user: { id: string; name: string; role?: "USER" | "ADMIN" },
   options: ClientOptions = {},
 ): ClientSocket {
   const target = typeof url === "function" ? url() : url;
@@ -31,7 +31,7 @@ export function socketFor(
     reconnectionDelay: 100,
     reconnectionDelayMax: 1_000,
     auth: (cb) => {
-      void tokens.issue({ id: user.id, name: user.name, role: "USER" }).then(({ token }) => cb({ token }));
+      void tokens.issue({ id: user.id, name: user.name, role: user.role ?? "USER" }).then(({ token }) => cb({ token }));
     },
   });
 }
