@@ -1,0 +1,89 @@
+// What one group-commit statement costs PostgreSQL by batch size, with nothing
+// else running: the floor under the write path's ack latency, and a check of the
+// machine itself (run it before and after a bench: if it moved, so did the box).
+//
+//   TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/append-cost.ts [--sizes 1,5,15,30,60] [--messages 3000]
+//
+// A throwaway database (migrated like a server's, removed at the end) with the
+// write path's shape: 20 authors in 10 rooms of 2. Each size sends `--messages`
+// messages in statements of that size, one after another on one connection,
+// through the same prepared statement and generic plan as a node
+// (APPEND_SQL through `db.sql`), and reads the WAL position around them.
+import { randomUUID } from "node:crypto";
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { newMessageId } from "../server/domain/message-id";
+import { openMigratedDatabase } from "../server/store/db/database";
+import { APPEND_SQL } from "../server/store/prisma/messages.store";
+import { newTag } from "./lib/seed";
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: "string", default: "1,5,15,30,60" },
+    messages: { type: "string", default: "3000" },
+  },
+});
+const sizes = values.sizes.split(",").map(Number);
+const messagesPerSize = Number(values.messages);
+const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+if (!adminUrl) {
+  console.error("append-cost measures PostgreSQL: set BENCH_DATABASE_URL or TEST_DATABASE_URL");
+  process.exit(2);
+}
+
+const AUTHORS = 20;
+const ROOMS = 10;
+const name = `parley_append_${newTag()}`;
+const admin = new pg.Client({ connectionString: adminUrl });
+await admin.connect();
+await admin.query(`CREATE DATABASE ${name}`);
+const url = new URL(adminUrl);
+url.pathname = `/${name}`;
+const db = await openMigratedDatabase({ kind: "postgres", url: url.toString(), poolSize: 2 });
+const wal = new pg.Client({ connectionString: url.toString() });
+
+try {
+  const authors = Array.from({ length: AUTHORS }, (_, i) => ({ id: `a${i}`, name: `author ${i}`, email: `a${i}@append.test`, passwordHash: "-" }));
+  await db.prisma.user.createMany({ data: authors });
+  await db.prisma.room.createMany({ data: Array.from({ length: ROOMS }, (_, r) => ({ id: `r${r}`, name: `room ${r}`, createdById: `a${r}` })) });
+  await db.prisma.membership.createMany({ data: authors.map((a, i) => ({ roomId: `r${i % ROOMS}`, userId: a.id })) });
+  await wal.connect();
+  const walPosition = async () => {
+    const { rows } = await wal.query<{ bytes: string }>("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text AS bytes");
+    return Number(rows[0]!.bytes);
+  };
+
+  let sent = 0;
+  const measure = async (size: number) => {
+    const statements = Math.max(20, Math.ceil(messagesPerSize / size));
+    const walBefore = await walPosition();
+    const started = performance.now();
+    for (let s = 0; s < statements; s++) {
+      const drafts = Array.from({ length: size }, () => {
+        const author = sent++ % AUTHORS;
+        return { roomId: `r${author % ROOMS}`, authorId: `a${author}`, clientId: randomUUID(), body: "x".repeat(64), id: newMessageId() };
+      });
+      await db.sql({
+        name: "append-messages",
+        text: APPEND_SQL,
+        values: [drafts.map((d) => d.roomId), drafts.map((d) => d.authorId), drafts.map((d) => d.clientId), drafts.map((d) => d.body), drafts.map((d) => d.id)],
+      });
+    }
+    const ms = (performance.now() - started) / statements;
+    return { size, statements, ms, walBytes: (await walPosition()) - walBefore };
+  };
+
+  await measure(15); // warm-up: plans, caches, a few thousand rows in the table
+  console.log(`append statement cost, PostgreSQL, one connection, ${messagesPerSize} messages per size\n`);
+  console.log("| messages per statement | statements | ms per statement | ms per message | WAL per message (bytes) |");
+  console.log("|---|---|---|---|---|");
+  for (const size of sizes) {
+    const r = await measure(size);
+    console.log(`| ${r.size} | ${r.statements} | ${r.ms.toFixed(2)} | ${(r.ms / r.size).toFixed(3)} | ${Math.round(r.walBytes / (r.statements * r.size))} |`);
+  }
+} finally {
+  await wal.end().catch(() => undefined);
+  await db.close();
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.end();
+}
