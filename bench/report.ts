@@ -143,6 +143,9 @@ export function renderMarkdown(run: RunResult, plots: { memory: string; latency:
       (run.machine.loopbackRoundTripMs
         ? `; loopback TCP round trip p50 ${run.machine.loopbackRoundTripMs.p50.toFixed(3)} ms, p99 ${run.machine.loopbackRoundTripMs.p99.toFixed(3)} ms (compare machines by it: every number below is sockets on loopback)`
         : "") +
+      (run.machine.cpuWorkMs
+        ? `; CPU check (fixed JavaScript work) ${run.machine.cpuWorkMs.start.toFixed(0)} ms at the start, ${run.machine.cpuWorkMs.end.toFixed(0)} ms at the end`
+        : "") +
       ". " +
       `Parley: ${run.setup.server === "full" ? "the production build (dist/server.mjs, with Next)" : "the realtime node (server/realtime-only.ts, bundled)"}, ` +
       `${run.setup.database === "postgres" ? "PostgreSQL" : "embedded PGlite"}, ${run.setup.redis ? "Redis adapter and presence" : "in-memory adapter and presence"}. ` +

@@ -22,7 +22,7 @@ import { cpuWindow } from "./lib/proc";
 import { buildEntries, ROOT, startLoadGenerator, startServer, type LoadGenerator, type ServerProcess } from "./lib/processes";
 import type { ClientSpec, FanoutResult, Sender, ServerKind } from "./lib/protocol";
 import type { Cpu, RunResult, Series, SeriesKind, StepResult, WritePathResult } from "./lib/results";
-import { loopbackRoundTrips } from "./lib/calibrate";
+import { cpuWorkMs, loopbackRoundTrips } from "./lib/calibrate";
 import { createRooms, createUsers, newTag } from "./lib/seed";
 import { writeReport } from "./report";
 
@@ -574,7 +574,8 @@ async function main(): Promise<void> {
   const loadAverageAtStart = loadavg();
   // Before any server starts, so it measures the machine, not the bench.
   const loopback = await loopbackRoundTrips();
-  log(`loopback TCP round trip: p50 ${loopback.p50.toFixed(3)} ms, p99 ${loopback.p99.toFixed(3)} ms`);
+  const cpuAtStart = cpuWorkMs();
+  log(`loopback TCP round trip: p50 ${loopback.p50.toFixed(3)} ms, p99 ${loopback.p99.toFixed(3)} ms; CPU check ${cpuAtStart.toFixed(0)} ms`);
   const tag = newTag();
   const notes: string[] = [];
   const openFiles = (() => {
@@ -637,6 +638,15 @@ async function main(): Promise<void> {
   } finally {
     await stopAll();
   }
+  // After every server and the load generator stopped: the machine again, as at the start.
+  const cpuAtEnd = cpuWorkMs();
+  log(`CPU check ${cpuAtEnd.toFixed(0)} ms (${cpuAtStart.toFixed(0)} ms at the start)`);
+  if (cpuAtEnd > cpuAtStart * 1.25 || cpuAtEnd < cpuAtStart / 1.25) {
+    notes.push(
+      `The machine changed during the run: the same CPU work took ${cpuAtStart.toFixed(0)} ms at the start and ` +
+        `${cpuAtEnd.toFixed(0)} ms at the end. Rows measured at different times are not comparable; run again.`,
+    );
+  }
   const result: RunResult = {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
@@ -645,6 +655,7 @@ async function main(): Promise<void> {
       cores: cpus().length,
       loadAverageAtStart,
       loopbackRoundTripMs: loopback,
+      cpuWorkMs: { start: cpuAtStart, end: cpuAtEnd },
       node: process.version,
       memoryGiB: Math.round(totalmem() / 2 ** 30),
     },

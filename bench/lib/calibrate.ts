@@ -6,6 +6,31 @@
 import { createConnection, createServer, type AddressInfo } from "node:net";
 import { summarize, type Summary } from "./stats";
 
+/**
+ * Milliseconds for a fixed piece of JavaScript work (encoding and decoding 1,000
+ * chat-message-shaped objects, 40 times; the best of 10 rounds, so the first
+ * ones warm the JIT up), taken at the start and the end of a run. On a machine
+ * that did not change they match; a VM whose host took cycles away shows it
+ * (one such VM ran this bench's append statement twice as slowly an hour later,
+ * with no steal time reported).
+ */
+export function cpuWorkMs(): number {
+  const messages = Array.from({ length: 1_000 }, (_, i) => ({
+    id: `c${i.toString(36).padStart(24, "0")}`,
+    roomId: "croom0000000000000000000",
+    seq: i,
+    body: "x".repeat(64),
+    author: { id: "cuser0000000000000000000", name: "Someone" },
+  }));
+  let best = Infinity;
+  for (let round = 0; round < 10; round++) {
+    const started = performance.now();
+    for (let k = 0; k < 40; k++) JSON.parse(JSON.stringify(messages));
+    best = Math.min(best, performance.now() - started);
+  }
+  return best;
+}
+
 /** Round trips of a 16-byte message over a loopback TCP connection, one at a time, in ms. */
 export async function loopbackRoundTrips(count = 2_000): Promise<Summary> {
   const server = createServer((socket) => socket.pipe(socket)); // echo

@@ -83,6 +83,8 @@ export interface RunResult {
     memoryGiB: number;
     /** One 16-byte TCP round trip at a time on 127.0.0.1 (bench/lib/calibrate.ts): what a socket write costs here. Absent in older runs. */
     loopbackRoundTripMs?: Summary;
+    /** The same CPU work timed at the start and the end of the run (bench/lib/calibrate.ts). Absent in older runs. */
+    cpuWorkMs?: { start: number; end: number };
   };
   setup: {
     server: "realtime" | "full";
