@@ -6,15 +6,16 @@
 //
 // A throwaway database (migrated like a server's, removed at the end) with the
 // write path's shape: 20 authors in 10 rooms of 2. Each size sends `--messages`
-// messages in statements of that size, one after another on one connection,
-// through the same prepared statement and generic plan as a node
-// (APPEND_SQL through `db.sql`), and reads the WAL position around them.
+// messages in statements of that size, one after another, through the store a
+// node writes with (appendBatch: the same prepared statement and generic plan),
+// and reads the WAL position around them.
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import pg from "pg";
+import { createThrowawayDatabase } from "../scripts/lib/throwaway-database";
 import { newMessageId } from "../server/domain/message-id";
 import { openMigratedDatabase } from "../server/store/db/database";
-import { APPEND_SQL } from "../server/store/prisma/messages.store";
+import { createPrismaMessagesStore } from "../server/store/prisma/messages.store";
 import { newTag } from "./lib/seed";
 
 const { values } = parseArgs({
@@ -33,14 +34,10 @@ if (!adminUrl) {
 
 const AUTHORS = 20;
 const ROOMS = 10;
-const name = `parley_append_${newTag()}`;
-const admin = new pg.Client({ connectionString: adminUrl });
-await admin.connect();
-await admin.query(`CREATE DATABASE ${name}`);
-const url = new URL(adminUrl);
-url.pathname = `/${name}`;
-const db = await openMigratedDatabase({ kind: "postgres", url: url.toString(), poolSize: 2 });
-const wal = new pg.Client({ connectionString: url.toString() });
+const database = await createThrowawayDatabase(adminUrl, `parley_append_${newTag()}`);
+const db = await openMigratedDatabase({ kind: "postgres", url: database.url, poolSize: 2 });
+const store = createPrismaMessagesStore(db);
+const wal = new pg.Client({ connectionString: database.url });
 
 try {
   const authors = Array.from({ length: AUTHORS }, (_, i) => ({ id: `a${i}`, name: `author ${i}`, email: `a${i}@append.test`, passwordHash: "-" }));
@@ -63,11 +60,8 @@ try {
         const author = sent++ % AUTHORS;
         return { roomId: `r${author % ROOMS}`, authorId: `a${author}`, clientId: randomUUID(), body: "x".repeat(64), id: newMessageId() };
       });
-      await db.sql({
-        name: "append-messages",
-        text: APPEND_SQL,
-        values: [drafts.map((d) => d.roomId), drafts.map((d) => d.authorId), drafts.map((d) => d.clientId), drafts.map((d) => d.body), drafts.map((d) => d.id)],
-      });
+      const outcomes = await store.appendBatch(drafts);
+      if (outcomes.some((o) => o.status !== "created")) throw new Error(`a draft was not created: ${JSON.stringify(outcomes.find((o) => o.status !== "created"))}`);
     }
     const ms = (performance.now() - started) / statements;
     return { size, statements, ms, walBytes: (await walPosition()) - walBefore };
@@ -84,6 +78,5 @@ try {
 } finally {
   await wal.end().catch(() => undefined);
   await db.close();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.end();
+  await database.drop();
 }

@@ -13,7 +13,6 @@ import { cpus, loadavg, totalmem } from "node:os";
 import path from "node:path";
 import { execSync } from "node:child_process";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { Redis } from "ioredis";
 import { hashPassword } from "../server/domain/passwords";
 import { openMigratedDatabase, type Database } from "../server/store/db/database";
@@ -23,6 +22,7 @@ import { buildEntries, ROOT, startLoadGenerator, startServer, type LoadGenerator
 import type { ClientSpec, FanoutResult, Sender, ServerKind } from "./lib/protocol";
 import type { Cpu, RunResult, Series, SeriesKind, StepResult, WritePathResult } from "./lib/results";
 import { cpuWorkMs, loopbackRoundTrips } from "./lib/calibrate";
+import { createThrowawayDatabase } from "../scripts/lib/throwaway-database";
 import { createRooms, createUsers, newTag } from "./lib/seed";
 import { writeReport } from "./report";
 
@@ -53,7 +53,7 @@ const { values } = parseArgs({
     /** Extra Node/V8 flags for the Parley processes, e.g. --node-arg=--max-semi-space-size=64 (repeatable). */
     "node-arg": { type: "string", multiple: true },
     out: { type: "string" },
-    /** Write a V8 CPU profile of every Parley server process to bench/results/raw/profiles/ (see bench/profile-summary.ts). */
+    /** Write a V8 CPU profile of every server process, Parley's and the baseline's, to bench/results/raw/profiles/ (see bench/profile-summary.ts). */
     "cpu-prof": { type: "boolean", default: false },
     /** Write a heap snapshot of every server after each step's memory reading, to bench/results/raw/heap/. */
     "heap-snapshot": { type: "boolean", default: false },
@@ -201,28 +201,17 @@ async function prepare(tag: string, notes: string[]): Promise<Environment> {
   let kind: Environment["kind"];
   if (databaseUrl) {
     kind = "postgres";
-    const name = `parley_bench_${tag}`;
-    const admin = new pg.Client({ connectionString: databaseUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    const { rows } = await admin.query<{ autovacuum: string }>("SHOW autovacuum");
-    if (rows[0]?.autovacuum === "off") {
+    const database = await createThrowawayDatabase(databaseUrl, `parley_bench_${tag}`);
+    base.DATABASE_URL = database.url;
+    cleanups.push(database.drop);
+    const db = await openMigratedDatabase({ kind: "postgres", url: database.url, poolSize: 4 });
+    const [settings] = await db.sql<{ autovacuum: string }>({ text: "SHOW autovacuum", values: [] });
+    if (settings?.autovacuum === "off") {
       notes.push(
         "Autovacuum is off on this PostgreSQL: the bench ran VACUUM ANALYZE on the seeded tables, but the row " +
           "versions the run's own updates leave behind are not reclaimed while it runs (with autovacuum on, they would be).",
       );
     }
-    await admin.end();
-    const url = new URL(databaseUrl);
-    url.pathname = `/${name}`;
-    base.DATABASE_URL = url.toString();
-    cleanups.push(async () => {
-      const c = new pg.Client({ connectionString: databaseUrl });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    });
-    const db = await openMigratedDatabase({ kind: "postgres", url: url.toString(), poolSize: 4 });
     layout = await seed(db, tag);
     await db.close();
   } else {

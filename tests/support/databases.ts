@@ -2,7 +2,7 @@
 // throwaway PostgreSQL database when TEST_DATABASE_URL or DATABASE_URL is set
 // (CI sets it). Each call creates a fresh, migrated database.
 import { randomBytes } from "node:crypto";
-import pg from "pg";
+import { createThrowawayDatabase } from "../../scripts/lib/throwaway-database";
 import { openMigratedDatabase, type Database } from "../../server/store/db/database";
 
 export const postgresUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
@@ -23,23 +23,14 @@ export async function createTestDatabase(backend: Backend): Promise<TestDatabase
     return { db, url: undefined, dispose: () => db.close() };
   }
   if (!postgresUrl) throw new Error("postgres backend needs TEST_DATABASE_URL or DATABASE_URL");
-  const name = `parley_test_${randomBytes(5).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: postgresUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(postgresUrl);
-  url.pathname = `/${name}`;
-  const db = await openMigratedDatabase({ kind: "postgres", url: url.toString(), poolSize: 10 });
+  const database = await createThrowawayDatabase(postgresUrl, `parley_test_${randomBytes(5).toString("hex")}`);
+  const db = await openMigratedDatabase({ kind: "postgres", url: database.url, poolSize: 10 });
   return {
     db,
-    url: url.toString(),
+    url: database.url,
     async dispose() {
       await db.close();
-      const cleanup = new pg.Client({ connectionString: postgresUrl });
-      await cleanup.connect();
-      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await cleanup.end();
+      await database.drop();
     },
   };
 }
