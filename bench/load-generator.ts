@@ -146,12 +146,14 @@ async function connect(req: ConnectRequest): Promise<ConnectResult> {
   let next = 0;
   const worker = async () => {
     while (next < req.clients.length) {
-      const socket = sockets[next++]!;
+      const i = next++;
+      const socket = sockets[i]!;
       const t0 = now();
       try {
         await waitConnected(socket);
         latency.push(now() - t0);
         connected += 1;
+        watchOnce(req.kind, socket, req.clients[i]!);
       } catch (err) {
         failed += 1;
         const key = err instanceof Error ? err.message : String(err);
@@ -171,6 +173,17 @@ async function connect(req: ConnectRequest): Promise<ConnectResult> {
     latency: summarize(latency),
     tokenSeconds,
   };
+}
+
+/** Failed `presence:watch` commands (reported with the counters: they should be 0). */
+let watchErrors = 0;
+
+/** As a member panel does when it shows a room: asks for its rows' presence (Parley; the baseline has none). */
+function watchOnce(kind: ServerKind, socket: ClientSocket, spec: ClientSpec): void {
+  if (kind !== "parley" || !spec.watch) return;
+  socket.emit("presence:watch", spec.watch, (result) => {
+    if (!result.ok) watchErrors += 1;
+  });
 }
 
 /** Members of each room that are connected right now. */
@@ -394,6 +407,7 @@ async function presence(req: PresenceRequest): Promise<PresenceResult> {
     const socket = socketFor(req.kind, req.urls[spec.target ?? 0] ?? req.urls[0]!, spec, minted[i]);
     extras.push(socket);
     await waitConnected(socket);
+    watchOnce(req.kind, socket, spec);
     await sleep(req.windowMs);
     perJoin.push(presenceEvents - before);
     roomMembersConnected = Math.max(roomMembersConnected, spec.rooms.reduce((n, r) => n + (members.get(r) ?? 0), 0));
@@ -402,7 +416,7 @@ async function presence(req: PresenceRequest): Promise<PresenceResult> {
 }
 
 function counters(reset: boolean): CountersResult {
-  const result = { presenceEvents, presenceChanges, otherEvents, lastEventAgoMs: now() - lastEventAt };
+  const result = { presenceEvents, presenceChanges, otherEvents, watchErrors, lastEventAgoMs: now() - lastEventAt };
   if (reset) {
     presenceEvents = 0;
     presenceChanges = 0;

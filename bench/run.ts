@@ -14,6 +14,7 @@ import path from "node:path";
 import { execSync } from "node:child_process";
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
+import { shouldWatchPresence } from "../lib/contract";
 import { hashPassword } from "../server/domain/passwords";
 import { openMigratedDatabase, type Database } from "../server/store/db/database";
 import { freePort } from "../tests/support/ports";
@@ -35,6 +36,8 @@ const { values } = parseArgs({
     seconds: { type: "string" },
     warmup: { type: "string" },
     "big-room": { type: "string", default: "1000" },
+    /** Room-mates each Parley client watches (`presence:watch`) in a room big enough to need it: a member panel's screenful. */
+    watch: { type: "string", default: "20" },
     "tp-rate": { type: "string", default: "3000" },
     "tp-rooms": { type: "string", default: "10" },
     "tp-senders": { type: "string", default: "20" },
@@ -69,6 +72,7 @@ const RATE = Number(values.rate);
 const FAN_SECONDS = Number(values.seconds ?? (QUICK ? 2 : 10));
 const WARMUP = Number(values.warmup ?? (QUICK ? 0.5 : 2));
 const BIG_ROOM = Math.min(Number(values["big-room"]), STEPS[STEPS.length - 1]!);
+const WATCH = Number(values.watch);
 const SENDERS_BIG = 10;
 const TP_RATE = Number(values["tp-rate"]);
 const TP_ROOMS = Number(values["tp-rooms"]);
@@ -142,10 +146,33 @@ async function seed(db: Database, tag: string): Promise<Layout> {
     })),
     { id: replayRoom, name: `bench-${tag}-replay`, createdById: owner, members: replayUsers.map((u) => u.id) },
   ]);
+  // In a fan room big enough that presence is by watching (the browser's rule,
+  // with the server's limit: pass --server-env PRESENCE_ROOM_WIDE_MAX_MEMBERS=N
+  // to try another), each client watches WATCH room-mates, picked at random (a
+  // seeded generator: the same picks in every run), as a member panel showing a
+  // screenful of that room would. The joiners of room 0 can be picked, so the
+  // per-join presence count means something.
+  const random = seededRandom(0x5eed);
+  const roomWideMax = EXTRA_ENV.PRESENCE_ROOM_WIDE_MAX_MEMBERS ? Number(EXTRA_ENV.PRESENCE_ROOM_WIDE_MAX_MEMBERS) : undefined;
+  const fanMembers = fanRooms.map((_, r) => [
+    ...users.filter((_, i) => i % ROOMS === r).map((u) => u.id),
+    ...(r === 0 ? joinerUsers.map((u) => u.id) : []),
+  ]);
+  const watchFor = (roomIndex: number, self: string) => {
+    const pool = fanMembers[roomIndex]!;
+    if (!shouldWatchPresence(pool.length, roomWideMax)) return undefined;
+    const picked = new Set<string>();
+    for (let tries = 0; picked.size < Math.min(WATCH, pool.length - 1) && tries < WATCH * 10; tries++) {
+      const id = pool[Math.floor(random() * pool.length)]!;
+      if (id !== self) picked.add(id);
+    }
+    return picked.size > 0 ? { roomId: fanRooms[roomIndex]!, userIds: [...picked] } : undefined;
+  };
   const clients = users.map((u, i) => ({
     userId: u.id,
     name: u.name,
     rooms: [fanRooms[i % ROOMS]!, ...(i < BIG_ROOM ? [bigRoom] : [])],
+    watch: watchFor(i % ROOMS, u.id),
   }));
   const tpClients = tpUsers.map((u, i) => ({ userId: u.id, name: u.name, rooms: [tpRooms[i % TP_ROOMS]!] }));
   // As pgbench does before a run: statistics for the tables just bulk-loaded, which
@@ -158,11 +185,23 @@ async function seed(db: Database, tag: string): Promise<Layout> {
     clients,
     fanRooms,
     bigRoom,
-    joiners: joinerUsers.map((u) => ({ userId: u.id, name: u.name, rooms: [fanRooms[0]!] })),
+    joiners: joinerUsers.map((u) => ({ userId: u.id, name: u.name, rooms: [fanRooms[0]!], watch: watchFor(0, u.id) })),
     tpClients,
     tpSenders: tpClients.map((spec) => ({ spec, roomId: spec.rooms[0]! })),
     replayClients: replayUsers.map((u) => ({ userId: u.id, name: u.name, rooms: [replayRoom] })),
     replayRoom,
+  };
+}
+
+/** mulberry32: a small deterministic generator, for picks that are the same in every run. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
@@ -288,6 +327,7 @@ async function settle(lg: LoadGenerator, kind: ServerKind): Promise<{ seconds: n
     await sleep(250);
   }
   const c = await lg.request({ type: "counters", reset: true });
+  if (c.watchErrors > 0) log(`warning: ${c.watchErrors} presence:watch commands failed so far`);
   return { seconds: (Date.now() - started) / 1000, presenceEvents: c.presenceEvents, presenceChanges: c.presenceChanges };
 }
 

@@ -6,6 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import path from "node:path";
 import { z } from "zod";
+import { PRESENCE_ROOM_WIDE_MAX_MEMBERS } from "../lib/contract/limits";
 
 const emptyToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess(emptyToUndefined, schema.optional());
@@ -47,6 +48,8 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Name of this server process in logs, metrics and /api/ready. */
   NODE_ID: z.string().min(1).max(64).default(`${hostname()}-${process.pid}`),
+  /** Rooms of more members get presence only by `presence:watch` (see lib/contract/limits.ts; the browser is told). */
+  PRESENCE_ROOM_WIDE_MAX_MEMBERS: z.coerce.number().int().min(2).max(1_000_000).default(PRESENCE_ROOM_WIDE_MAX_MEMBERS),
   /** Seconds a SIGTERM'd server waits for in-flight writes before it exits anyway. */
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(120).default(10),
 });

@@ -37,6 +37,7 @@ export async function startHttpServer(core: Core, web: WebHandler): Promise<Runn
     adapter: core.shared.adapter,
     presence: core.shared.presence,
     nodeId: env.NODE_ID,
+    presenceRoomWideMaxMembers: env.PRESENCE_ROOM_WIDE_MAX_MEMBERS,
     metrics: core.metrics,
     redisUp: () => core.shared.status() === "up",
   });

@@ -11,6 +11,8 @@ export interface ClientSpec {
   rooms: string[];
   /** Which server this client connects to (index into the `urls` of `connect`). */
   target?: number;
+  /** Parley only: the room-mates whose presence it asks for once connected (`presence:watch`). */
+  watch?: { roomId: string; userIds: string[] };
 }
 
 export type ServerKind = "baseline" | "parley";
@@ -133,6 +135,8 @@ export interface CountersResult {
   presenceEvents: number;
   presenceChanges: number;
   otherEvents: number;
+  /** `presence:watch` commands answered with an error, since the start (should stay 0). */
+  watchErrors: number;
   lastEventAgoMs: number;
 }
 

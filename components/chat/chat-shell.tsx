@@ -16,16 +16,19 @@ export function ChatShell({
   me,
   role,
   email,
+  presenceRoomWideMaxMembers,
   children,
 }: {
   me: UserRef;
   role: "USER" | "ADMIN";
   email: string;
+  /** The server's PRESENCE_ROOM_WIDE_MAX_MEMBERS. */
+  presenceRoomWideMaxMembers: number;
   children: ReactNode;
 }) {
   return (
     <SessionProvider refetchOnWindowFocus>
-      <ChatProvider me={me} role={role} onSignedOut={goToSignIn}>
+      <ChatProvider me={me} role={role} onSignedOut={goToSignIn} presenceRoomWideMaxMembers={presenceRoomWideMaxMembers}>
         <SessionWatcher />
         <ShellLayout email={email}>{children}</ShellLayout>
       </ChatProvider>

@@ -1,11 +1,11 @@
 "use client";
 
-import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type RefObject } from "react";
 import { Avatar } from "@/components/ui/avatar";
 import { Button, IconButton } from "@/components/ui/button";
 import { BanIcon, MicIcon, MicOffIcon, MoreIcon, RetryIcon, UserMinusIcon, XIcon } from "@/components/ui/icons";
 import { Menu, type MenuItem } from "@/components/ui/menu";
-import type { PresenceStatus, RoomRole, RoomSummary } from "@/lib/contract";
+import { PRESENCE_WATCH_MAX, type PresenceStatus, type RoomRole, type RoomSummary } from "@/lib/contract";
 import type { MemberEntry, PresenceEntry, RoomMembersState } from "@/lib/client/chat-client";
 import { useChat, useChatClient } from "@/lib/client/chat-context";
 import { formatAgo, formatTime } from "@/lib/client/format";
@@ -60,6 +60,55 @@ function useNow(ms: number): number {
     return () => clearInterval(timer);
   }, [ms]);
   return now;
+}
+
+/** How long the rows on screen must stay put before the tab tells the server (scrolling sends one watch, not fifty). */
+const WATCH_SETTLE_MS = 300;
+
+/**
+ * In a big room (ChatClient.watchesPresenceIn) the server sends presence changes only
+ * for the members a tab watches: watch the rows on screen, and a screenful
+ * above and below, each time they settle; then, up to the limit, the members
+ * shown online (a row that comes online jumps to the top, out of view, and
+ * must not freeze there). A closed panel shows no rows, so it watches nobody;
+ * leaving the room view stops watching.
+ */
+function useWatchShownMembers(roomId: string, enabled: boolean, container: RefObject<HTMLElement | null>, online: readonly MemberView[]) {
+  const client = useChatClient();
+  useEffect(() => {
+    const root = container.current;
+    if (!client || !enabled || !root) return;
+    const shown = new Set<string>();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const observer = new IntersectionObserver(
+      (entries) => {
+        for (const entry of entries) {
+          const id = (entry.target as HTMLElement).dataset.userId;
+          if (!id) continue;
+          if (entry.isIntersecting) shown.add(id);
+          else shown.delete(id);
+        }
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          const ids = [...shown].sort();
+          for (const m of online) if (ids.length < PRESENCE_WATCH_MAX && !shown.has(m.id)) ids.push(m.id);
+          client.watchPresence(roomId, ids);
+        }, WATCH_SETTLE_MS);
+      },
+      { root, rootMargin: "100% 0px" },
+    );
+    // Re-run when the rows change (`online` is a new array whenever statuses reorder them or members come and go).
+    for (const row of root.querySelectorAll<HTMLElement>("[data-user-id]")) observer.observe(row);
+    return () => {
+      observer.disconnect();
+      clearTimeout(timer);
+    };
+  }, [client, roomId, enabled, container, online]);
+
+  useEffect(() => {
+    if (!client || !enabled) return;
+    return () => client.watchPresence(roomId, []);
+  }, [client, roomId, enabled]);
 }
 
 // ------------------------------------------------------------------ open / closed
@@ -165,6 +214,9 @@ export function MemberPanel({
   const [busy, setBusy] = useState(false);
   const myRole = room.membership?.role ?? null;
   const asDrawer = !isDesktop && drawerOpen;
+  const listRef = useRef<HTMLDivElement>(null);
+  const watches = client?.watchesPresenceIn(room.memberCount) ?? false;
+  useWatchShownMembers(room.id, watches && (isDesktop ? desktopOpen : drawerOpen), listRef, online);
 
   // The drawer takes the focus on phones, and Escape closes it.
   useEffect(() => {
@@ -304,7 +356,7 @@ export function MemberPanel({
           </div>
         ) : null}
 
-        <div className="scroll-thin min-h-0 flex-1 overflow-y-auto px-2 pb-4">
+        <div ref={listRef} className="scroll-thin min-h-0 flex-1 overflow-y-auto px-2 pb-4">
           {!state || (state.status === "loading" && state.list.length === 0) ? (
             <MembersSkeleton />
           ) : state.status === "error" && state.list.length === 0 ? (

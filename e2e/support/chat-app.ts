@@ -28,6 +28,20 @@ export class ChatApp {
     return app;
   }
 
+  /** Signs in an existing account (e.g. one seeded in bulk by `npm run bench:users`). */
+  static async signIn(browser: Browser, account: { name: string; email: string; password: string }): Promise<ChatApp> {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const app = new ChatApp(page, account.name);
+    await page.goto("/sign-in");
+    await page.getByLabel("Email").fill(account.email);
+    await page.getByLabel("Password").fill(account.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(/\/chat/);
+    await app.expectConnected();
+    return app;
+  }
+
   async expectConnected(): Promise<void> {
     await expect(this.page.getByTestId("connection-status")).toHaveAttribute("data-state", "connected");
   }

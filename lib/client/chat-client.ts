@@ -24,7 +24,9 @@ import {
   ERROR_TEXT,
   fromPresenceBatch,
   MAX_BODY_LENGTH,
+  PRESENCE_WATCH_MAX,
   roomNameSchema,
+  shouldWatchPresence,
   TYPING_RECEIVER_EXPIRE_MS,
   TYPING_THROTTLE_MS,
   type Ack,
@@ -172,6 +174,8 @@ export interface ChatClientOptions {
   role?: "USER" | "ADMIN";
   /** Called once when the session is gone (token endpoint answered 401, or the server said so). */
   onSignedOut: (reason: "signed_out" | "banned") => void;
+  /** The server's PRESENCE_ROOM_WIDE_MAX_MEMBERS (default: the contract's): from when to watch presence. */
+  presenceRoomWideMaxMembers?: number;
   /** Replaceable for tests. */
   fetchToken?: () => Promise<SocketToken>;
   /** Replaceable for tests: must create the socket with `autoConnect: false` and the given auth function. */
@@ -343,6 +347,9 @@ export class ChatClient {
   private membersRun = 0;
   /** The load in progress per room, so a stale answer is ignored. */
   private readonly membersRuns = new Map<string, number>();
+  /** The members of a big room this tab shows (`presence:watch`), and what the server was last told. */
+  private watching: { roomId: string; userIds: string[] } | null = null;
+  private watchSent = "";
 
   constructor(options: ChatClientOptions) {
     this.options = options;
@@ -656,6 +663,9 @@ export class ChatClient {
   private async afterConnect(): Promise<void> {
     // The tab went hidden or idle (or came back) while the handshake was under way.
     if (this.away !== this.reportedAway) void this.reportPresence();
+    // A new connection watches nothing yet.
+    this.watchSent = "";
+    if (this.watching) void this.sendWatch();
     this.flushOutbox();
     void this.adoptOutbox();
     await this.resyncAll();
@@ -842,6 +852,42 @@ export class ChatClient {
 
   private setMembers(roomId: string, members: RoomMembersState): void {
     this.setState({ members: { ...this.state.members, [roomId]: members } });
+  }
+
+  /** Whether a room this big gets presence only by watching (shouldWatchPresence with the server's limit). */
+  watchesPresenceIn(memberCount: number): boolean {
+    return shouldWatchPresence(memberCount, this.options.presenceRoomWideMaxMembers);
+  }
+
+  /**
+   * The members of a big room (see watchesPresenceIn) whose rows are on
+   * screen: in such a room the server sends presence changes only for watched
+   * members. `[]` stops. Kept across reconnects.
+   */
+  watchPresence(roomId: string, userIds: string[]): void {
+    if (userIds.length === 0 && this.watching?.roomId !== roomId) return; // not ours to stop
+    this.watching = userIds.length > 0 ? { roomId, userIds: userIds.slice(0, PRESENCE_WATCH_MAX) } : null;
+    void this.sendWatch(roomId);
+  }
+
+  private async sendWatch(stoppingRoomId?: string): Promise<void> {
+    const want = this.watching ?? { roomId: stoppingRoomId ?? "", userIds: [] };
+    const key = `${want.roomId}:${want.userIds.join(",")}`;
+    if (!want.roomId || key === this.watchSent || !this.socket.connected) return;
+    this.watchSent = key;
+    const since = this.presenceTick;
+    const result = await this.request("presence:watch", want);
+    if (!result.ok) {
+      if (this.watchSent === key) this.watchSent = ""; // the next call (or reconnect) tries again
+      return;
+    }
+    for (const { userId, status } of result.data.statuses) {
+      // An event that arrived after the request is newer than the answer.
+      if ((this.presenceTouched.get(userId) ?? 0) > since) continue;
+      // "Last seen" is not in the answer: keep what the member list or an event said.
+      const lastSeenAt = status === "offline" ? (this.state.presence[userId]?.lastSeenAt ?? null) : null;
+      this.setPresence(userId, { status, lastSeenAt });
+    }
   }
 
   /** Loads the room's member list (call when the room is shown); events keep it current afterwards. */

@@ -11,13 +11,13 @@ let shared: { client: ChatClient; role: AccountRole; stopTimer: ReturnType<typeo
 
 type SignedOutHandler = (reason: "signed_out" | "banned") => void;
 
-function sharedClient(me: UserRef, role: AccountRole, onSignedOut: SignedOutHandler): ChatClient {
+function sharedClient(me: UserRef, role: AccountRole, onSignedOut: SignedOutHandler, presenceRoomWideMaxMembers?: number): ChatClient {
   if (shared && shared.client.me.id === me.id && shared.role === role) return shared.client;
   if (shared) {
     if (shared.stopTimer) clearTimeout(shared.stopTimer);
     shared.client.stop();
   }
-  shared = { client: new ChatClient({ me, role, onSignedOut }), role, stopTimer: null };
+  shared = { client: new ChatClient({ me, role, onSignedOut, presenceRoomWideMaxMembers }), role, stopTimer: null };
   return shared.client;
 }
 
@@ -32,17 +32,20 @@ export function ChatProvider({
   me,
   role = "USER",
   onSignedOut,
+  presenceRoomWideMaxMembers,
   children,
 }: {
   me: UserRef;
   /** The account's role: admins moderate every room. */
   role?: AccountRole;
   onSignedOut: SignedOutHandler;
+  /** The server's PRESENCE_ROOM_WIDE_MAX_MEMBERS (default: the contract's). */
+  presenceRoomWideMaxMembers?: number;
   children: ReactNode;
 }) {
   // No socket during server rendering; the first client render hydrates from `serverState`.
   const [value] = useState<ChatContextValue>(() => ({
-    client: typeof window === "undefined" ? null : sharedClient(me, role, onSignedOut),
+    client: typeof window === "undefined" ? null : sharedClient(me, role, onSignedOut, presenceRoomWideMaxMembers),
     serverState: initialChatState(me, role === "ADMIN"),
   }));
 

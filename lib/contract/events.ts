@@ -3,7 +3,7 @@
 import type { ErrorBody } from "./errors";
 import type { CommandInput, CommandName } from "./schemas";
 import type { PresenceBatch } from "./presence-batch";
-import type { ChatMessage, Page, PresenceStatus, RoomMember, RoomSummary, UserRef } from "./types";
+import type { ChatMessage, Page, PresenceStatus, RoomMember, RoomSummary, UserPresence, UserRef } from "./types";
 
 export type AckResult<T> = { ok: true; data: T } | { ok: false; error: ErrorBody };
 export type Ack<T> = (result: AckResult<T>) => void;
@@ -26,6 +26,11 @@ export interface ClientToServerEvents {
   /** Ack data: the user's resulting status over all their connections. */
   "presence:set": Command<"presence:set", { status: PresenceStatus }>;
   "room:members": Command<"room:members", { members: RoomMember[] }>;
+  /**
+   * Ack data: the status now of those of the users who are members of the room
+   * (later changes come as `presence:changed`). No `lastSeenAt`: `room:members` has it.
+   */
+  "presence:watch": Command<"presence:watch", { statuses: UserPresence[] }>;
   "auth:renew": Command<"auth:renew", { expiresAt: number }>;
   "room:kick": Command<"room:kick", Record<string, never>>;
   "room:ban": Command<"room:ban", Record<string, never>>;
@@ -56,8 +61,10 @@ export interface TypingChanged {
 }
 
 /**
- * Sent to the rooms the user is a member of (each socket gets it once, however
- * many rooms it shares with the user) when their overall status changes.
+ * Sent when a user's overall status changes: to the rooms of up to
+ * PRESENCE_ROOM_WIDE_MAX_MEMBERS members they belong to (each socket gets it
+ * once, however many rooms it shares with the user), and to the sockets
+ * watching them (`presence:watch`) if they belong to a bigger room.
  */
 export interface PresenceChanged {
   userId: string;

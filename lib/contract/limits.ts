@@ -18,3 +18,27 @@ export const MAX_SOCKET_PAYLOAD_BYTES = 64 * 1024;
 export const TYPING_THROTTLE_MS = 2_500;
 export const TYPING_SERVER_EXPIRE_MS = 5_000;
 export const TYPING_RECEIVER_EXPIRE_MS = 6_000;
+
+/**
+ * Presence in big rooms is by subscription. In a room of up to this many
+ * members every member hears every member's status changes (coalesced, but a
+ * storm of N arrivals is still N^2 changes on the wire). In a bigger room only
+ * the sockets that asked with `presence:watch` hear a member's changes: the
+ * members a client shows, as large chat products do. Why 5,000: below it the
+ * coalesced room-wide batches cost the server less CPU than one packet per
+ * watcher (README, "Big rooms"). Servers read it from the environment
+ * (PRESENCE_ROOM_WIDE_MAX_MEMBERS) and tell the browser.
+ */
+export const PRESENCE_ROOM_WIDE_MAX_MEMBERS = 5_000;
+/** Most users one socket may watch (`presence:watch`): about a screenful of member rows, with margin. */
+export const PRESENCE_WATCH_MAX = 100;
+
+/**
+ * Whether a client should watch the members it shows in a room with this
+ * many members, given the server's limit. From half the limit: the server
+ * counts members from a cache (seconds old), and in between a client hearing
+ * a change twice is harmless, missing it is not.
+ */
+export function shouldWatchPresence(memberCount: number, roomWideMaxMembers = PRESENCE_ROOM_WIDE_MAX_MEMBERS): boolean {
+  return memberCount > roomWideMaxMembers / 2;
+}

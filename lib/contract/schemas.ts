@@ -2,7 +2,7 @@
 // validates everything it receives) and the client (which validates before it
 // sends, so the UI can explain a problem without a round trip).
 import { z } from "zod";
-import { DEFAULT_PAGE_SIZE, MAX_BODY_LENGTH, MAX_PAGE_SIZE, MAX_ROOM_NAME_LENGTH } from "./limits";
+import { DEFAULT_PAGE_SIZE, MAX_BODY_LENGTH, MAX_PAGE_SIZE, MAX_ROOM_NAME_LENGTH, PRESENCE_WATCH_MAX } from "./limits";
 
 const id = z.string().min(1).max(64);
 const seq = z.number().int().min(0);
@@ -48,6 +48,14 @@ export const schemas = {
   /** What this connection reports: `away` when the page is hidden or idle, `online` when it is used again. */
   "presence:set": z.object({ status: z.enum(["online", "away"]) }),
   "room:members": z.object({ roomId: id }),
+  /**
+   * The members of a big room whose presence this socket wants (the ones it
+   * shows); replaces what it watched before, `[]` stops. See PRESENCE_ROOM_WIDE_MAX_MEMBERS.
+   */
+  "presence:watch": z.object({
+    roomId: id,
+    userIds: z.array(id).max(PRESENCE_WATCH_MAX, `Watch at most ${PRESENCE_WATCH_MAX} users at once`),
+  }),
   "auth:renew": z.object({ token: z.string().min(1).max(4096) }),
   // Moderation: room owners and moderators for their rooms, admins everywhere.
   "room:kick": z.object({ roomId: id, userId: id }),

@@ -30,6 +30,12 @@ export type RoomRole = "MEMBER" | "MODERATOR" | "OWNER";
  */
 export type PresenceStatus = "online" | "away" | "offline";
 
+/** A user's overall status (the `presence:watch` answer). */
+export interface UserPresence {
+  userId: string;
+  status: PresenceStatus;
+}
+
 /** One member of a room, with their presence (the `room:members` answer). */
 export interface RoomMember {
   id: string;

@@ -59,6 +59,10 @@ export interface RoomsStore {
   /** Returns false if the user was not a member. */
   removeMember(roomId: string, userId: string): Promise<boolean>;
   countMembers(roomId: string): Promise<number>;
+  /** Member counts of several rooms (0 for a room that does not exist). */
+  countMembersOf(roomIds: string[]): Promise<Map<string, number>>;
+  /** The member ids of several rooms (none for a room that does not exist). */
+  listMemberIdsOf(roomIds: string[]): Promise<Map<string, Set<string>>>;
   /** Every member of the room with their role and persisted last-seen time, by name. */
   listMembers(roomId: string): Promise<MemberRecord[]>;
   /** Moves lastReadSeq forward to `seq` (never backwards, never past the room's lastSeq). */

@@ -8,7 +8,8 @@ const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {}
 const ann = { id: "u-ann", name: "Ann" };
 const ben = { id: "u-ben", name: "Ben" };
 
-function harness(store: PresenceStore = createMemoryPresenceStore(), db = { down: false }) {
+/** `sizes`: member counts by room id (missing: 2); `sizes.down` makes the count lookup fail. */
+function harness(store: PresenceStore = createMemoryPresenceStore(), db = { down: false }, sizes: Record<string, number> & { down?: number } = {}) {
   const published: PresenceChange[] = [];
   const lastSeen: { userId: string; at: Date }[] = [];
   const members: MemberRecord[] = [
@@ -27,6 +28,13 @@ function harness(store: PresenceStore = createMemoryPresenceStore(), db = { down
         },
         members: async () => members,
       },
+      roomSizes: {
+        of: async (roomIds) => {
+          if (sizes.down) throw new Error("database unavailable");
+          return new Map(roomIds.map((id) => [id, sizes[id] ?? 2]));
+        },
+      },
+      roomWideMaxMembers: 10,
       users: {
         markLastSeen: async (userId, at) => {
           lastSeen.push({ userId, at });
@@ -68,7 +76,7 @@ describe("presence service", () => {
     await a.connected(conn(ann, "tab1"));
     await a.connected(conn(ann, "tab2"));
     expect(h.statuses()).toEqual(["Ann:online"]);
-    expect(h.published[0]).toMatchObject({ userId: ann.id, roomIds: ["r1", "r2"], lastSeenAt: null });
+    expect(h.published[0]).toMatchObject({ userId: ann.id, roomIds: ["r1", "r2"], toWatchers: false, lastSeenAt: null });
 
     await a.disconnected("tab1");
     await vi.advanceTimersByTimeAsync(T.offlineGraceMs * 3);
@@ -82,6 +90,28 @@ describe("presence service", () => {
     expect(h.statuses()).toEqual(["Ann:online", "Ann:offline"]);
     expect(h.published[1]?.lastSeenAt).toBe(new Date(closedAt).toISOString());
     expect(h.lastSeen).toEqual([{ userId: ann.id, at: new Date(closedAt) }]);
+    await a.stop();
+  });
+
+  it("tells rooms over the room-wide limit through watchers only, and every room when their sizes are unknown", async () => {
+    const sizes: Record<string, number> & { down?: number } = { r2: 11 };
+    const h = harness(createMemoryPresenceStore(), { down: false }, sizes);
+    const a = h.node("A");
+    await a.connected(conn(ann, "tab1"));
+    expect(h.published[0]).toMatchObject({ userId: ann.id, status: "online", roomIds: ["r1"], toWatchers: true });
+
+    sizes.r1 = 11;
+    await a.setStatus("tab1", "away");
+    expect(h.published[1]).toMatchObject({ status: "away", roomIds: [], toWatchers: true });
+
+    sizes.r2 = 10; // at the limit: still room-wide
+    sizes.r1 = 3;
+    await a.setStatus("tab1", "online");
+    expect(h.published[2]).toMatchObject({ status: "online", roomIds: ["r1", "r2"], toWatchers: false });
+
+    sizes.down = 1;
+    await a.setStatus("tab1", "away");
+    expect(h.published[3]).toMatchObject({ status: "away", roomIds: ["r1", "r2"], toWatchers: false });
     await a.stop();
   });
 

@@ -10,10 +10,17 @@
 // heartbeat by any surviving node. All state is in the PresenceStore; the only
 // per-process state is this node's own connections, kept to re-register them
 // after a store outage.
-import type { PresenceChanged, PresenceStatus, RoomMember } from "../../lib/contract";
+import {
+  PRESENCE_ROOM_WIDE_MAX_MEMBERS,
+  type PresenceChanged,
+  type PresenceStatus,
+  type RoomMember,
+  type UserPresence,
+} from "../../lib/contract";
 import type { Logger } from "../logger";
 import { AppError } from "./errors";
-import type { ConnectionStatus, PresenceConnection, PresenceSnapshot, PresenceStore } from "./ports";
+import type { ConnectionStatus, MemberRecord, PresenceConnection, PresenceSnapshot, PresenceStore } from "./ports";
+import type { RoomCache } from "./room-cache";
 import type { RoomsService } from "./rooms.service";
 import type { Actor } from "./rooms.service";
 import type { UsersService } from "./users.service";
@@ -43,9 +50,12 @@ export function aggregateStatus(connections: readonly ConnectionStatus[]): Prese
   return connections.includes("online") ? "online" : "away";
 }
 
-/** A status change to send, and the rooms to send it to (the user's rooms: never everyone). */
+/** A status change to send, and who to send it to (never everyone). */
 export interface PresenceChange extends PresenceChanged {
+  /** The user's rooms whose every member is told (those of up to `roomWideMaxMembers`). */
   roomIds: string[];
+  /** The user is also in a bigger room: tell the sockets that watch them. */
+  toWatchers: boolean;
 }
 
 export interface PresenceServiceDeps {
@@ -53,8 +63,12 @@ export interface PresenceServiceDeps {
   /** Unique for this process's life (a restarted process must not inherit its predecessor's connections). */
   nodeId: string;
   rooms: Pick<RoomsService, "memberRoomIds" | "members">;
+  /** Member counts (cached): rooms bigger than `roomWideMaxMembers` are told through watchers. */
+  roomSizes: RoomCache<number>;
+  /** Default PRESENCE_ROOM_WIDE_MAX_MEMBERS (tests lower it). */
+  roomWideMaxMembers?: number;
   users: Pick<UsersService, "markLastSeen">;
-  /** Sends a change to the given rooms. */
+  /** Sends a change to the given rooms and watchers. */
   publish: (change: PresenceChange) => void;
   logger: Pick<Logger, "debug" | "info" | "warn" | "error">;
   timings?: Partial<PresenceTimings>;
@@ -64,6 +78,7 @@ export interface PresenceServiceDeps {
 export function createPresenceService(deps: PresenceServiceDeps) {
   const { store, nodeId, logger } = deps;
   const timings = { ...DEFAULT_PRESENCE_TIMINGS, ...deps.timings };
+  const roomWideMaxMembers = deps.roomWideMaxMembers ?? PRESENCE_ROOM_WIDE_MAX_MEMBERS;
   const now = deps.now ?? Date.now;
   /** This node's open connections: the truth the store is re-synced to after an outage. */
   const local = new Map<string, PresenceConnection>();
@@ -121,7 +136,14 @@ export function createPresenceService(deps: PresenceServiceDeps) {
           })
         : undefined,
     ]);
-    if (audience.length > 0) deps.publish({ ...change, roomIds: audience });
+    if (audience.length === 0) return;
+    const sizes = await deps.roomSizes.of(audience).catch((err: unknown) => {
+      // Unknown sizes: tell every room, as if all were small (costly in a storm, never wrong).
+      logger.warn({ err, userId }, "could not look up room sizes for a presence change");
+      return new Map<string, number>();
+    });
+    const roomWide = audience.filter((id) => (sizes.get(id) ?? 0) <= roomWideMaxMembers);
+    deps.publish({ ...change, roomIds: roomWide, toWatchers: roomWide.length < audience.length });
   }
 
   /**
@@ -218,6 +240,28 @@ export function createPresenceService(deps: PresenceServiceDeps) {
     }
   }
 
+  /** Members with their presence now (the statuses others were told). */
+  async function withStatus(members: MemberRecord[]): Promise<RoomMember[]> {
+    let snapshots: PresenceSnapshot[];
+    try {
+      snapshots = await store.snapshots(members.map((m) => m.id));
+    } catch (err) {
+      storeFailed(err, "members");
+      throw new AppError("unavailable", "Presence is temporarily unavailable");
+    }
+    return members.map((m, i) => {
+      const status = snapshots[i]?.announced ?? "offline";
+      return {
+        id: m.id,
+        name: m.name,
+        role: m.role,
+        status,
+        lastSeenAt: status === "offline" ? (m.lastSeenAt?.toISOString() ?? null) : null,
+        mutedUntil: m.mutedUntil && m.mutedUntil.getTime() > Date.now() ? m.mutedUntil.toISOString() : null,
+      };
+    });
+  }
+
   const schedule = () => {
     if (!running) return;
     timer = setTimeout(() => {
@@ -279,25 +323,19 @@ export function createPresenceService(deps: PresenceServiceDeps) {
 
     /** The members of a room the actor belongs to, each with their presence. */
     async roomMembers(actor: Actor, roomId: string): Promise<RoomMember[]> {
-      const members = await deps.rooms.members(actor, roomId);
-      let snapshots: PresenceSnapshot[];
+      return withStatus(await deps.rooms.members(actor, roomId));
+    },
+
+    /** The statuses others were told, now. */
+    async statusesOf(userIds: string[]): Promise<UserPresence[]> {
+      if (userIds.length === 0) return [];
       try {
-        snapshots = await store.snapshots(members.map((m) => m.id));
+        const snapshots = await store.snapshots(userIds);
+        return userIds.map((userId, i) => ({ userId, status: snapshots[i]?.announced ?? "offline" }));
       } catch (err) {
-        storeFailed(err, "members");
+        storeFailed(err, "statuses");
         throw new AppError("unavailable", "Presence is temporarily unavailable");
       }
-      return members.map((m, i) => {
-        const status = snapshots[i]?.announced ?? "offline";
-        return {
-          id: m.id,
-          name: m.name,
-          role: m.role,
-          status,
-          lastSeenAt: status === "offline" ? (m.lastSeenAt?.toISOString() ?? null) : null,
-          mutedUntil: m.mutedUntil && m.mutedUntil.getTime() > Date.now() ? m.mutedUntil.toISOString() : null,
-        };
-      });
     },
 
     /** One heartbeat/reap/offline sweep, now (the timer runs it every sweepMs). */

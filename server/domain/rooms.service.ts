@@ -50,6 +50,9 @@ export function createRoomsService(rooms: RoomsStore, limits: RateLimits) {
       return rooms.listMembers(roomId);
     },
 
+    memberCounts: (roomIds: string[]) => rooms.countMembersOf(roomIds),
+    memberIdsOf: (roomIds: string[]) => rooms.listMemberIdsOf(roomIds),
+
     async markRead(actor: Actor, roomId: string, seq: number): Promise<number> {
       await requireMembership(actor, roomId);
       return rooms.markRead(roomId, actor.id, seq);

@@ -33,6 +33,8 @@ export interface RealtimeDeps {
   metrics?: Metrics;
   /** Whether the Redis adapter is connected (for the metric). */
   redisUp?: () => boolean;
+  /** Presence in rooms of more members is by watching (default PRESENCE_ROOM_WIDE_MAX_MEMBERS; tests lower it). */
+  presenceRoomWideMaxMembers?: number;
   /** Shorter presence/typing timings, for tests. */
   timings?: { presence?: Partial<PresenceTimings>; typing?: Partial<TypingTimings> };
 }
@@ -83,7 +85,7 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps): Real
     }
   });
 
-  const counters: RealtimeCounters = { presenceBroadcasts: 0, presenceRoomTargets: 0, typingBroadcasts: 0 };
+  const counters: RealtimeCounters = { presenceBroadcasts: 0, presenceRoomTargets: 0, presenceWatchBroadcasts: 0, typingBroadcasts: 0 };
   const presence = createPresenceRealtime(io, {
     logger,
     services,
@@ -91,6 +93,7 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps): Real
     // Unique per process life: a restarted node must not inherit (or keep alive) its predecessor's connections.
     nodeId: `${deps.nodeId ?? `${hostname()}-${process.pid}`}:${randomUUID().slice(0, 8)}`,
     timings: deps.timings?.presence,
+    roomWideMaxMembers: deps.presenceRoomWideMaxMembers,
     counters,
   });
   const typing = createTypingRealtime(io, { logger, counters, timings: deps.timings?.typing });

@@ -1,9 +1,10 @@
 import { toPresenceBatch, type PresenceChanged } from "../../lib/contract";
 import type { PresenceStore } from "../domain/ports";
 import { createPresenceService, type PresenceTimings } from "../domain/presence.service";
+import { createRoomCache } from "../domain/room-cache";
 import type { Services } from "../domain/services";
 import type { CommandContext, CommandHandlers } from "./command";
-import { channels, memberRoomsOf, type ParleyServer, type ParleySocket } from "./types";
+import { channels, memberRoomsOf, watchPresence, type ParleyServer, type ParleySocket } from "./types";
 
 /** Plain counters (no metrics library) that tests and benchmarks read. */
 export interface RealtimeCounters {
@@ -11,6 +12,8 @@ export interface RealtimeCounters {
   presenceBroadcasts: number;
   /** Rooms those broadcasts were addressed to, summed. */
   presenceRoomTargets: number;
+  /** `presence:changed` broadcasts this node sent to the watchers of a user in a big room. */
+  presenceWatchBroadcasts: number;
   /** `typing:changed` broadcasts this node sent. */
   typingBroadcasts: number;
 }
@@ -21,6 +24,13 @@ export interface RealtimeCounters {
  * them: a socket sharing several rooms with the user gets it once). Room-mates
  * learn everyone's status in one `room:members` call when they open a room,
  * not one event per member.
+ *
+ * Rooms of more than PRESENCE_ROOM_WIDE_MAX_MEMBERS members are not told:
+ * there, a socket hears the changes of the members it watches
+ * (`presence:watch`, the rows it shows), through one channel per watched user.
+ * Telling everyone in a room of N costs N writes per change, N^2 for N
+ * arrivals: at 10,000 clients in rooms of 1,000, 4.5 million changes for 10,000
+ * connects (bench, before watching).
  */
 export function createPresenceRealtime(
   io: ParleyServer,
@@ -29,6 +39,8 @@ export function createPresenceRealtime(
     store: PresenceStore;
     nodeId: string;
     timings?: Partial<PresenceTimings>;
+    /** See PRESENCE_ROOM_WIDE_MAX_MEMBERS (tests lower it). */
+    roomWideMaxMembers?: number;
     counters: RealtimeCounters;
   },
 ) {
@@ -40,7 +52,15 @@ export function createPresenceRealtime(
     users: ctx.services.users,
     logger,
     timings: ctx.timings,
-    publish: ({ roomIds, ...event }) => batcher.add(roomIds, event),
+    roomSizes: createRoomCache((roomIds) => ctx.services.rooms.memberCounts(roomIds), 0),
+    roomWideMaxMembers: ctx.roomWideMaxMembers,
+    publish: ({ roomIds, toWatchers, ...event }) => {
+      if (roomIds.length > 0) batcher.add(roomIds, event);
+      if (toWatchers) {
+        counters.presenceWatchBroadcasts += 1;
+        io.to(channels.presence(event.userId)).emit("presence:changed", event);
+      }
+    },
   });
 
   // Coalescing: when 1,000 people open a room at once, each arrival would
@@ -60,6 +80,9 @@ export function createPresenceRealtime(
     (roomId) => presenceWindowMs(io.sockets.adapter.rooms.get(channels.room(roomId))?.size ?? 0),
   );
 
+  /** Member ids of the rooms being watched through (cached: a watch must not cost a query). */
+  const rosters = createRoomCache((roomIds) => ctx.services.rooms.memberIdsOf(roomIds), new Set<string>());
+
   const commands: CommandHandlers = {
     "presence:set": async (socket, { status }) => ({
       status: await presence.setStatus(socket.id, status, memberRoomsOf(socket)),
@@ -67,6 +90,24 @@ export function createPresenceRealtime(
     "room:members": async (socket, { roomId }) => ({
       members: await presence.roomMembers(socket.data.user, roomId),
     }),
+    "presence:watch": async (socket, { roomId, userIds }) => {
+      // Commands run concurrently: of two watches in flight, the later one wins.
+      const seq = (socket.data.watchSeq ?? 0) + 1;
+      socket.data.watchSeq = seq;
+      // The watcher is a member: its socket is in the room's channel while, and
+      // only while, it is one (the database answers only the refusals, with their reason).
+      if (!socket.rooms.has(channels.room(roomId))) await ctx.services.rooms.requireMembership(socket.data.user, roomId);
+      // Only members of that room can be watched through it.
+      let watched: string[] = [];
+      if (userIds.length > 0) {
+        const members = (await rosters.of([roomId])).get(roomId)!;
+        watched = [...new Set(userIds)].filter((id) => members.has(id));
+      }
+      // Watching before reading: a change between the two arrives as an event
+      // (the client keeps whichever is newer), never falls between them.
+      if (socket.data.watchSeq === seq) watchPresence(socket, roomId, watched);
+      return { statuses: await presence.statusesOf(watched) };
+    },
   };
 
   return {

@@ -17,18 +17,44 @@ export interface SocketData {
   memberRoomIds?: string[];
   /** The typing rate limit, made at the socket's first `typing:start`. */
   typingBucket?: TokenBucket;
+  /** The room whose members the socket watches (`presence:watch`), while it watches any. */
+  watchingRoomId?: string;
+  /** Counts the socket's `presence:watch` commands (the latest one wins). */
+  watchSeq?: number;
 }
 
 export type ParleyServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 export type ParleySocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
-/** Socket.IO room names. Every socket is in its user's channel and its member rooms' channels. */
+/**
+ * Socket.IO room names. Every socket is in its user's channel and its member
+ * rooms' channels, plus the presence channels of the users it watches.
+ */
 export const channels = {
   room: (roomId: string) => `room:${roomId}`,
   user: (userId: string) => `user:${userId}`,
+  presence: (userId: string) => `presence:${userId}`,
 };
 
 const ROOM_PREFIX = channels.room("");
+const PRESENCE_PREFIX = channels.presence("");
+
+/**
+ * Replaces what a socket watches with these users (members of `roomId`,
+ * already checked): it joins their presence channels and leaves the others.
+ */
+export function watchPresence(socket: ParleySocket, roomId: string, userIds: readonly string[]): void {
+  const wanted = new Set(userIds.map(channels.presence));
+  for (const channel of socket.rooms) if (channel.startsWith(PRESENCE_PREFIX) && !wanted.has(channel)) void socket.leave(channel);
+  void socket.join([...wanted]);
+  if (wanted.size > 0) socket.data.watchingRoomId = roomId;
+  else delete socket.data.watchingRoomId;
+}
+
+/** The socket stops watching if what it watches are members of `roomId` (it is no longer one). */
+export function stopWatchingRoom(socket: ParleySocket, roomId: string): void {
+  if (socket.data.watchingRoomId === roomId) watchPresence(socket, roomId, []);
+}
 
 /** The rooms a local socket's user is a member of: its room channels (joined while, and only while, a member). */
 export function memberRoomsOf(socket: ParleySocket): string[] {

@@ -1,4 +1,4 @@
-import { channels, type ParleyServer } from "./types";
+import { channels, stopWatchingRoom, type ParleyServer } from "./types";
 
 /** A change to every live socket of one user, on whichever node it is connected. */
 export type UserSocketsChange = { userId: string } & ({ op: "join" | "leave"; roomId: string } | { op: "disconnect" });
@@ -38,8 +38,14 @@ export function userSocketsEverywhere(io: ParleyServer, crossNode: boolean): Use
   const applyHere = (change: UserSocketsChange) => {
     const sockets = io.local.in(channels.user(change.userId));
     if (change.op === "join") sockets.socketsJoin(channels.room(change.roomId));
-    else if (change.op === "leave") sockets.socketsLeave(channels.room(change.roomId));
-    else sockets.disconnectSockets(true);
+    else if (change.op === "leave") {
+      sockets.socketsLeave(channels.room(change.roomId));
+      // No longer a member: no longer told about the room's members either.
+      for (const socketId of io.sockets.adapter.rooms.get(channels.user(change.userId)) ?? []) {
+        const socket = io.sockets.sockets.get(socketId);
+        if (socket) stopWatchingRoom(socket, change.roomId);
+      }
+    } else sockets.disconnectSockets(true);
   };
   if (crossNode) io.on("user-sockets", applyHere);
 

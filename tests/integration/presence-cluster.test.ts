@@ -30,8 +30,15 @@ describe.runIf(enabled)("presence and typing across server processes (PostgreSQL
   let roomId: string;
   const users: Record<"ann" | "ben" | "cat" | "dan", { id: string; name: string }> = {} as never;
 
+  /** Lowered from 5,000 so a room of 13 is "big" (and the setting is read from the environment). */
+  const ROOM_WIDE_MAX = 10;
   const start = (name: string) =>
-    startNode({ databaseUrl: database.url!, redisUrl, nodeId: `${name}-${prefix}`, env: { REDIS_PREFIX: prefix } });
+    startNode({
+      databaseUrl: database.url!,
+      redisUrl,
+      nodeId: `${name}-${prefix}`,
+      env: { REDIS_PREFIX: prefix, PRESENCE_ROOM_WIDE_MAX_MEMBERS: String(ROOM_WIDE_MAX) },
+    });
 
   const connect = async (node: NodeProcess, user: { id: string; name: string }) => {
     const socket = socketFor(node.url, user);
@@ -115,6 +122,30 @@ describe.runIf(enabled)("presence and typing across server processes (PostgreSQL
     expect(tookMs).toBeLessThan(7_000);
     expect(ownSaw).toEqual([]);
     for (const s of [ben, danOnA, danOnB]) s.disconnect();
+  });
+
+  it("in a room too big for room-wide presence, a watcher on node B hears a member arrive on node A; the rest of the room does not", async () => {
+    // New users only (no small room shared), ROOM_WIDE_MAX + 3 members.
+    const [eve, fay, gus] = await Promise.all(["Eve", "Fay", "Gus"].map((name) => createUser(database.db.prisma, name)));
+    const crowd = Array.from({ length: ROOM_WIDE_MAX }, (_, i) => ({ id: `crowd-${prefix}-${i}`, name: `crowd${i}` }));
+    await database.db.prisma.user.createMany({ data: crowd.map((u) => ({ ...u, email: `${u.id}@t.test`, passwordHash: "x" })) });
+    const big = await createRoom(database.db.prisma, eve!, [eve!, fay!, gus!, ...crowd]);
+
+    const eveOnB = await connect(b, eve!);
+    const fayOnB = await connect(b, fay!);
+    const eveHears = collectPresence(eveOnB);
+    const fayHears = collectPresence(fayOnB);
+    expect(await ok(eveOnB, "presence:watch", { roomId: big.id, userIds: [gus!.id] })).toEqual({
+      statuses: [{ userId: gus!.id, status: "offline" }],
+    });
+
+    const gusOnA = await connect(a, gus!);
+    await until(() => eventsAbout(eveHears, gus!.id).includes("online"), 5_000, "Eve (watching, node B) hears Gus (node A)");
+    // Fay is in the room, on Eve's node, and watches nobody: the broadcast that
+    // reached Eve would have reached her at the same time (plus a round trip).
+    await ok(fayOnB, "presence:set", { status: "online" });
+    expect(eventsAbout(fayHears, gus!.id)).toEqual([]);
+    for (const s of [eveOnB, fayOnB, gusOnA]) s.disconnect();
   });
 
   it("a SIGKILLed node's users show offline on the other nodes within 30 s, unless connected elsewhere", async () => {

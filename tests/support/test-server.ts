@@ -30,7 +30,13 @@ export interface TestServer {
 
 export async function startTestServer(
   backend: Backend,
-  options: { tokenTtlSeconds?: number; database?: TestDatabase; timings?: RealtimeDeps["timings"]; limits?: RateLimits } = {},
+  options: {
+    tokenTtlSeconds?: number;
+    database?: TestDatabase;
+    timings?: RealtimeDeps["timings"];
+    limits?: RateLimits;
+    presenceRoomWideMaxMembers?: number;
+  } = {},
 ): Promise<TestServer> {
   const database = options.database ?? (await createTestDatabase(backend));
   const services = createServices(createPrismaStores(database.db), {
@@ -44,6 +50,7 @@ export async function startTestServer(
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
     presence: createMemoryPresenceStore(),
     timings: options.timings,
+    presenceRoomWideMaxMembers: options.presenceRoomWideMaxMembers,
   });
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;

@@ -76,6 +76,26 @@ export function createPrismaRoomsStore(prisma: AppPrismaClient): RoomsStore {
 
     countMembers: (roomId) => guard(() => prisma.membership.count({ where: { roomId } })),
 
+    countMembersOf: (roomIds) =>
+      guard(async () => {
+        const rows = await prisma.membership.groupBy({ by: ["roomId"], where: { roomId: { in: roomIds } }, _count: { _all: true } });
+        const counts = new Map(roomIds.map((id) => [id, 0]));
+        for (const row of rows) counts.set(row.roomId, row._count._all);
+        return counts;
+      }),
+
+    listMemberIdsOf: (roomIds) =>
+      guard(async () => {
+        const rows = await prisma.membership.findMany({ where: { roomId: { in: roomIds } }, select: { roomId: true, userId: true } });
+        const ids = new Map<string, Set<string>>();
+        for (const row of rows) {
+          let set = ids.get(row.roomId);
+          if (!set) ids.set(row.roomId, (set = new Set()));
+          set.add(row.userId);
+        }
+        return ids;
+      }),
+
     listMembers: (roomId) =>
       guard(async () => {
         const rows = await prisma.membership.findMany({
