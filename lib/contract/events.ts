@@ -90,7 +90,7 @@ export interface ServerToClientEvents {
   "room:member-left": (event: { roomId: string; user: UserRef; memberCount: number }) => void;
   "typing:changed": (event: TypingChanged) => void;
   "presence:changed": (event: PresenceChanged) => void;
-  /** Several presence changes at once, as user ids by status (the server coalesces them per room for up to a second during a burst). */
+  /** Several presence changes at once, as user ids by status (the server coalesces them per room, or per watcher, during a burst). */
   "presence:batch": (batch: PresenceBatch) => void;
   "session:notice": (notice: DisconnectNotice) => void;
   "room:removed": (event: RoomRemoved) => void;

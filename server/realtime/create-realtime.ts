@@ -94,6 +94,7 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps): Real
     nodeId: `${deps.nodeId ?? `${hostname()}-${process.pid}`}:${randomUUID().slice(0, 8)}`,
     timings: deps.timings?.presence,
     roomWideMaxMembers: deps.presenceRoomWideMaxMembers,
+    crossNode: Boolean(deps.adapter),
     counters,
   });
   const typing = createTypingRealtime(io, { logger, counters, timings: deps.timings?.typing });

@@ -1,5 +1,5 @@
 import type { Server, Socket } from "socket.io";
-import type { ClientToServerEvents, ServerToClientEvents } from "../../lib/contract";
+import type { ClientToServerEvents, PresenceChanged, ServerToClientEvents } from "../../lib/contract";
 import type { SocketIdentity } from "../domain/socket-tokens";
 import type { TokenBucket } from "../domain/typing.service";
 import type { UserSocketsChange } from "./user-sockets";
@@ -7,6 +7,8 @@ import type { UserSocketsChange } from "./user-sockets";
 /** Events between server processes (Socket.IO `serverSideEmit`). */
 export interface InterServerEvents {
   "user-sockets": (change: UserSocketsChange) => void;
+  /** A presence change for the sockets watching the user (`presence:watch`), on every node. */
+  "presence-watched": (change: PresenceChanged) => void;
 }
 
 export interface SocketData {
