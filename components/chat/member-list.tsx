@@ -62,52 +62,65 @@ function useNow(ms: number): number {
   return now;
 }
 
-/** How long the rows on screen must stay put before the tab tells the server (scrolling sends one watch, not fifty). */
-const WATCH_SETTLE_MS = 300;
+/** At most one watch per this many ms while rows move (scrolling, statuses reordering them): one watch, not fifty. */
+const WATCH_THROTTLE_MS = 300;
 
 /**
- * In a big room (ChatClient.watchesPresenceIn) the server sends presence changes only
- * for the members a tab watches: watch the rows on screen, and a screenful
- * above and below, each time they settle; then, up to the limit, the members
- * shown online (a row that comes online jumps to the top, out of view, and
- * must not freeze there). A closed panel shows no rows, so it watches nobody;
- * leaving the room view stops watching.
+ * In a big room (ChatClient.watchesPresenceIn) the server sends presence
+ * changes only for the members a tab watches: watch the rows on screen and a
+ * screenful above and below; then, up to the limit, the members shown online
+ * (a row that comes online jumps to the top, out of view, and must not freeze
+ * there). A closed panel shows no rows, so it watches nobody; leaving the room
+ * view stops watching.
  */
 function useWatchShownMembers(roomId: string, enabled: boolean, container: RefObject<HTMLElement | null>, online: readonly MemberView[]) {
   const client = useChatClient();
+  const shown = useRef(new Set<string>());
+  const latestOnline = useRef(online);
+  latestOnline.current = online;
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+
+  // Throttled, not debounced: in a busy room the rows re-render more often than
+  // every 300 ms, and a debounce would never fire.
+  const schedule = useCallback(() => {
+    if (!client || timer.current) return;
+    timer.current = setTimeout(() => {
+      timer.current = undefined;
+      const ids = [...shown.current].sort();
+      for (const m of latestOnline.current) if (ids.length < PRESENCE_WATCH_MAX && !shown.current.has(m.id)) ids.push(m.id);
+      client.watchPresence(roomId, ids);
+    }, WATCH_THROTTLE_MS);
+  }, [client, roomId]);
+
   useEffect(() => {
     const root = container.current;
     if (!client || !enabled || !root) return;
-    const shown = new Set<string>();
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    // A new observer reports every row it observes at once: start from nothing.
+    shown.current = new Set();
     const observer = new IntersectionObserver(
       (entries) => {
         for (const entry of entries) {
           const id = (entry.target as HTMLElement).dataset.userId;
           if (!id) continue;
-          if (entry.isIntersecting) shown.add(id);
-          else shown.delete(id);
+          if (entry.isIntersecting) shown.current.add(id);
+          else shown.current.delete(id);
         }
-        clearTimeout(timer);
-        timer = setTimeout(() => {
-          const ids = [...shown].sort();
-          for (const m of online) if (ids.length < PRESENCE_WATCH_MAX && !shown.has(m.id)) ids.push(m.id);
-          client.watchPresence(roomId, ids);
-        }, WATCH_SETTLE_MS);
+        schedule();
       },
       { root, rootMargin: "100% 0px" },
     );
     // Re-run when the rows change (`online` is a new array whenever statuses reorder them or members come and go).
     for (const row of root.querySelectorAll<HTMLElement>("[data-user-id]")) observer.observe(row);
-    return () => {
-      observer.disconnect();
-      clearTimeout(timer);
-    };
-  }, [client, roomId, enabled, container, online]);
+    return () => observer.disconnect();
+  }, [client, enabled, container, online, schedule]);
 
   useEffect(() => {
     if (!client || !enabled) return;
-    return () => client.watchPresence(roomId, []);
+    return () => {
+      clearTimeout(timer.current);
+      timer.current = undefined;
+      client.watchPresence(roomId, []);
+    };
   }, [client, roomId, enabled]);
 }
 

@@ -9,7 +9,7 @@ import { DEFAULT_PRESENCE_TIMINGS } from "../../server/domain/presence.service";
 import { socketFor } from "../support/clients";
 import { createTestDatabase, postgresUrl, type TestDatabase } from "../support/databases";
 import { startNode, type NodeProcess } from "../support/node-process";
-import { redisUrl } from "../support/redis";
+import { deleteKeysUnder, redisUrl } from "../support/redis";
 import { collect, ok, until, waitForConnect, type ClientSocket, collectPresence } from "../support/test-server";
 import { createRoom, createUser } from "../support/fixtures";
 
@@ -71,12 +71,7 @@ describe.runIf(enabled)("presence and typing across server processes (PostgreSQL
     // Remove every key this run created.
     if (redisUrl) {
       const client = new Redis(redisUrl);
-      let cursor = "0";
-      do {
-        const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 500);
-        cursor = next;
-        if (keys.length > 0) await client.del(...keys);
-      } while (cursor !== "0");
+      await deleteKeysUnder(client, prefix);
       client.disconnect();
     }
   });

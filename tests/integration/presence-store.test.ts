@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { PresenceConnection, PresenceStore } from "../../server/domain/ports";
 import { createMemoryPresenceStore } from "../../server/store/memory/presence.store";
 import { createRedisPresenceStore } from "../../server/store/redis/presence.store";
-import { redisUrl } from "../support/redis";
+import { deleteKeysUnder, redisUrl } from "../support/redis";
 
 if (!redisUrl) console.warn("Redis presence store tests skipped: set TEST_REDIS_URL (CI sets it); the memory store is tested");
 
@@ -16,19 +16,10 @@ const prefixes: string[] = [];
 
 afterAll(async () => {
   for (const [i, client] of clients.entries()) {
-    await deleteKeys(client, `${prefixes[i]}:*`);
+    await deleteKeysUnder(client, prefixes[i]!);
     client.disconnect();
   }
 });
-
-async function deleteKeys(client: Redis, pattern: string): Promise<void> {
-  let cursor = "0";
-  do {
-    const [next, keys] = await client.scan(cursor, "MATCH", pattern, "COUNT", 500);
-    cursor = next;
-    if (keys.length > 0) await client.del(...keys);
-  } while (cursor !== "0");
-}
 
 const makers: [string, () => Promise<PresenceStore>][] = [["memory", async () => createMemoryPresenceStore()]];
 if (redisUrl) {

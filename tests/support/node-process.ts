@@ -5,6 +5,9 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { Redis } from "ioredis";
+import { afterAll } from "vitest";
+import { deleteKeysUnder } from "./redis";
 import { waitForListening } from "./wait-for-listening";
 
 export const TEST_AUTH_SECRET = "test-secret-test-secret-test-secret-0123";
@@ -17,6 +20,25 @@ export const TEST_AUTH_SECRET = "test-secret-test-secret-test-secret-0123";
  * SIGKILLed nodes). A test can still pass its own REDIS_PREFIX in `env`.
  */
 const FILE_REDIS_PREFIX = `parley-test-${randomUUID().slice(0, 8)}`;
+/** The Redis the file's nodes used, if any: its keys under FILE_REDIS_PREFIX are deleted after the file. */
+let fileRedisUrl: string | undefined;
+
+// Presence keys outlive the nodes (a SIGKILLed node's until it is reaped), and
+// per-file prefixes meant every run left a few hundred behind.
+// Best effort: a file that ran its own Redis (redis-outage) has stopped it by now.
+afterAll(async () => {
+  if (!fileRedisUrl) return;
+  const client = new Redis(fileRedisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on("error", () => {});
+  try {
+    await client.connect();
+    await deleteKeysUnder(client, FILE_REDIS_PREFIX);
+  } catch {
+    // Nothing to clean, or nobody to clean it in.
+  } finally {
+    client.disconnect();
+  }
+});
 
 export interface NodeProcess {
   nodeId: string;
@@ -61,7 +83,10 @@ export async function startNode(options: NodeOptions): Promise<NodeProcess> {
     ...options.env,
   };
   if (!options.databaseUrl) delete env.DATABASE_URL;
-  if (options.redisUrl) env.REDIS_URL = options.redisUrl;
+  if (options.redisUrl) {
+    env.REDIS_URL = options.redisUrl;
+    if (env.REDIS_PREFIX === FILE_REDIS_PREFIX) fileRedisUrl = options.redisUrl;
+  }
   else delete env.REDIS_URL;
 
   const full = options.entry === "full";
