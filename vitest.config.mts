@@ -14,6 +14,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["tests/integration/**/*.test.ts"],
+          setupFiles: ["tests/support/integration-setup.ts"],
           environment: "node",
           testTimeout: 60_000,
           hookTimeout: 60_000,

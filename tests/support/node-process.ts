@@ -6,7 +6,6 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
-import { afterAll } from "vitest";
 import { deleteKeysUnder } from "./redis";
 import { waitForListening } from "./wait-for-listening";
 
@@ -23,10 +22,14 @@ const FILE_REDIS_PREFIX = `parley-test-${randomUUID().slice(0, 8)}`;
 /** The Redis the file's nodes used, if any: its keys under FILE_REDIS_PREFIX are deleted after the file. */
 let fileRedisUrl: string | undefined;
 
-// Presence keys outlive the nodes (a SIGKILLed node's until it is reaped), and
-// per-file prefixes meant every run left a few hundred behind.
-// Best effort: a file that ran its own Redis (redis-outage) has stopped it by now.
-afterAll(async () => {
+/**
+ * Deletes the Redis keys of this file's nodes. Presence keys outlive the nodes
+ * (a SIGKILLed node's until it is reaped), and per-file prefixes meant every
+ * run left a few hundred behind. Called after every integration test file
+ * (tests/support/integration-setup.ts).
+ * Best effort: a file that ran its own Redis (redis-outage) has stopped it by now.
+ */
+export async function deleteNodesRedisKeys(): Promise<void> {
   if (!fileRedisUrl) return;
   const client = new Redis(fileRedisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   client.on("error", () => {});
@@ -38,7 +41,7 @@ afterAll(async () => {
   } finally {
     client.disconnect();
   }
-});
+}
 
 export interface NodeProcess {
   nodeId: string;
