@@ -879,6 +879,8 @@ export class ChatClient {
     const result = await this.request("presence:watch", want);
     if (!result.ok) {
       if (this.watchSent === key) this.watchSent = ""; // the next call (or reconnect) tries again
+      // Refused for going too fast: try again shortly, with whatever is wanted by then.
+      if (result.error.code === "rate_limited") setTimeout(() => void this.sendWatch(stoppingRoomId), 1_000);
       return;
     }
     for (const { userId, status } of result.data.statuses) {

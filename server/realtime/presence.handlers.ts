@@ -1,7 +1,9 @@
 import { toPresenceBatch, type PresenceChanged } from "../../lib/contract";
 import type { PresenceStore } from "../domain/ports";
 import { createPresenceService, type PresenceTimings } from "../domain/presence.service";
+import { AppError } from "../domain/errors";
 import { createRoomCache } from "../domain/room-cache";
+import { createTokenBucket } from "../domain/typing.service";
 import type { Services } from "../domain/services";
 import type { CommandContext, CommandHandlers } from "./command";
 import { channels, memberRoomsOf, watchPresence, type ParleyServer, type ParleySocket } from "./types";
@@ -108,6 +110,10 @@ export function createPresenceRealtime(
       members: await presence.roomMembers(socket.data.user, roomId),
     }),
     "presence:watch": async (socket, { roomId, userIds }) => {
+      // A watch costs a Redis read and channel joins: a client that floods them is refused.
+      if (!(socket.data.watchBucket ??= createTokenBucket(PRESENCE_WATCH_RATE_LIMIT)).take()) {
+        throw new AppError("rate_limited", "Too many presence watches. Try again in a second.");
+      }
       // Commands run concurrently: of two watches in flight, the later one wins.
       const seq = (socket.data.watchSeq ?? 0) + 1;
       socket.data.watchSeq = seq;
@@ -152,6 +158,9 @@ export function createPresenceRealtime(
     },
   };
 }
+
+/** Per socket: bursts of 10 watches, then 4 a second (the member panel sends at most one per 300 ms). */
+export const PRESENCE_WATCH_RATE_LIMIT = { capacity: 10, refillPerSecond: 4 } as const;
 
 /** The shortest presence window: a room hears about presence changes at most this often (twice, at the edges of a window). */
 export const PRESENCE_BATCH_MS = 1_000;

@@ -23,6 +23,8 @@ export interface SocketData {
   watchingRoomId?: string;
   /** Counts the socket's `presence:watch` commands (the latest one wins). */
   watchSeq?: number;
+  /** The `presence:watch` rate limit, made at the socket's first watch. */
+  watchBucket?: TokenBucket;
 }
 
 export type ParleyServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

@@ -141,7 +141,7 @@ describe("presence in big rooms: by watching (in-process, embedded mode)", () =>
     expect(await call(annSocket, "presence:watch", { roomId, userIds: [ben!.id] })).toMatchObject({ ok: false, error: { code: "forbidden" } });
   });
 
-  it("answers bad watches with a stable code", async () => {
+  it("answers bad watches and floods with a stable code", async () => {
     const {
       roomId,
       users: [ann],
@@ -157,6 +157,14 @@ describe("presence in big rooms: by watching (in-process, embedded mode)", () =>
     });
     expect(await call(outsider, "presence:watch", { roomId, userIds: [ann!.id] })).toMatchObject({ ok: false, error: { code: "forbidden" } });
     // The socket is fine afterwards.
+    expect(await watch(annSocket, roomId, [ann!.id])).toEqual({ statuses: [{ userId: ann!.id, status: "online" }] });
+
+    // A flood is refused (bursts of 10, then 4 a second), and the socket stays usable.
+    const flood = await Promise.all(Array.from({ length: 30 }, () => call(annSocket, "presence:watch", { roomId, userIds: [ann!.id] })));
+    const refused = flood.filter((r) => !r.ok);
+    expect(refused.length).toBeGreaterThanOrEqual(15);
+    expect(refused[0]).toMatchObject({ ok: false, error: { code: "rate_limited" } });
+    await new Promise((r) => setTimeout(r, 1_000));
     expect(await watch(annSocket, roomId, [ann!.id])).toEqual({ statuses: [{ userId: ann!.id, status: "online" }] });
   });
 });
