@@ -350,6 +350,8 @@ export class ChatClient {
   /** The members of a big room this tab shows (`presence:watch`), and what the server was last told. */
   private watching: { roomId: string; userIds: string[] } | null = null;
   private watchSent = "";
+  /** A refused (`rate_limited`) watch is sent again once, shortly: one pending retry at a time. */
+  private watchRetry: ReturnType<typeof setTimeout> | null = null;
 
   constructor(options: ChatClientOptions) {
     this.options = options;
@@ -427,6 +429,8 @@ export class ChatClient {
     if (this.idleTimer) clearInterval(this.idleTimer);
     this.idleTimer = null;
     this.clearTimers();
+    if (this.watchRetry) clearTimeout(this.watchRetry);
+    this.watchRetry = null;
     this.socket.disconnect();
     // Another tab of this user may take over what is still unsent.
     this.outboxStore.release();
@@ -880,7 +884,12 @@ export class ChatClient {
     if (!result.ok) {
       if (this.watchSent === key) this.watchSent = ""; // the next call (or reconnect) tries again
       // Refused for going too fast: try again shortly, with whatever is wanted by then.
-      if (result.error.code === "rate_limited") setTimeout(() => void this.sendWatch(stoppingRoomId), 1_000);
+      if (result.error.code === "rate_limited" && !this.watchRetry) {
+        this.watchRetry = setTimeout(() => {
+          this.watchRetry = null;
+          void this.sendWatch(stoppingRoomId);
+        }, 1_000);
+      }
       return;
     }
     for (const { userId, status } of result.data.statuses) {

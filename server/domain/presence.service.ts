@@ -240,17 +240,23 @@ export function createPresenceService(deps: PresenceServiceDeps) {
     }
   }
 
-  /** Members with their presence now (the statuses others were told). */
-  async function withStatus(members: MemberRecord[]): Promise<RoomMember[]> {
-    let snapshots: PresenceSnapshot[];
+  /** The statuses others were told, now. */
+  async function statusesOf(userIds: string[]): Promise<UserPresence[]> {
+    if (userIds.length === 0) return [];
     try {
-      snapshots = await store.snapshots(members.map((m) => m.id));
+      const snapshots = await store.snapshots(userIds);
+      return userIds.map((userId, i) => ({ userId, status: snapshots[i]?.announced ?? "offline" }));
     } catch (err) {
-      storeFailed(err, "members");
+      storeFailed(err, "statuses");
       throw new AppError("unavailable", "Presence is temporarily unavailable");
     }
+  }
+
+  /** Members with their presence now. */
+  async function withStatus(members: MemberRecord[]): Promise<RoomMember[]> {
+    const statuses = await statusesOf(members.map((m) => m.id));
     return members.map((m, i) => {
-      const status = snapshots[i]?.announced ?? "offline";
+      const status = statuses[i]!.status;
       return {
         id: m.id,
         name: m.name,
@@ -326,17 +332,7 @@ export function createPresenceService(deps: PresenceServiceDeps) {
       return withStatus(await deps.rooms.members(actor, roomId));
     },
 
-    /** The statuses others were told, now. */
-    async statusesOf(userIds: string[]): Promise<UserPresence[]> {
-      if (userIds.length === 0) return [];
-      try {
-        const snapshots = await store.snapshots(userIds);
-        return userIds.map((userId, i) => ({ userId, status: snapshots[i]?.announced ?? "offline" }));
-      } catch (err) {
-        storeFailed(err, "statuses");
-        throw new AppError("unavailable", "Presence is temporarily unavailable");
-      }
-    },
+    statusesOf,
 
     /** One heartbeat/reap/offline sweep, now (the timer runs it every sweepMs). */
     tick: () => (ticking = tick()),

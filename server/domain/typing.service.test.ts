@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { createTokenBucket, createTypingTracker, DEFAULT_TYPING_TIMINGS, TYPING_RATE_LIMIT } from "./typing.service";
+import { createTokenBucket } from "./token-bucket";
+import { createTypingTracker, DEFAULT_TYPING_TIMINGS, TYPING_RATE_LIMIT } from "./typing.service";
 
 const ann = { id: "u-ann", name: "Ann" };
 const ben = { id: "u-ben", name: "Ben" };

@@ -100,28 +100,5 @@ export function createTypingTracker(options: {
 
 export type TypingTracker = ReturnType<typeof createTypingTracker>;
 
-/**
- * A token bucket: `capacity` events at once, refilled at `refillPerSecond`.
- * Per socket, in memory: a socket lives on one node.
- */
-export function createTokenBucket(options: { capacity: number; refillPerSecond: number; now?: () => number }) {
-  const now = options.now ?? Date.now;
-  let tokens = options.capacity;
-  let updatedAt = now();
-  return {
-    /** Takes a token; false means "over the limit, ignore this event". */
-    take(): boolean {
-      const t = now();
-      tokens = Math.min(options.capacity, tokens + ((t - updatedAt) / 1000) * options.refillPerSecond);
-      updatedAt = t;
-      if (tokens < 1) return false;
-      tokens -= 1;
-      return true;
-    },
-  };
-}
-
-export type TokenBucket = ReturnType<typeof createTokenBucket>;
-
 /** Typing events a socket may send: a burst of 10, then 2 per second (clients send about one per 2.5 s). */
 export const TYPING_RATE_LIMIT = { capacity: 10, refillPerSecond: 2 } as const;

@@ -85,6 +85,8 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps): Real
     }
   });
 
+  // Other nodes to tell (a Redis adapter); without one (embedded mode) everything is local.
+  const crossNode = Boolean(deps.adapter);
   const counters: RealtimeCounters = { presenceBroadcasts: 0, presenceRoomTargets: 0, presenceWatchBroadcasts: 0, typingBroadcasts: 0 };
   const presence = createPresenceRealtime(io, {
     logger,
@@ -94,7 +96,7 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps): Real
     nodeId: `${deps.nodeId ?? `${hostname()}-${process.pid}`}:${randomUUID().slice(0, 8)}`,
     timings: deps.timings?.presence,
     roomWideMaxMembers: deps.presenceRoomWideMaxMembers,
-    crossNode: Boolean(deps.adapter),
+    crossNode,
     counters,
   });
   const typing = createTypingRealtime(io, { logger, counters, timings: deps.timings?.typing });
@@ -106,7 +108,7 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps): Real
     services,
     tokens: services.tokens,
     metrics: deps.metrics,
-    userSockets: userSocketsEverywhere(io, Boolean(deps.adapter)),
+    userSockets: userSocketsEverywhere(io, crossNode),
   };
   broadcastLateCommits(io, ctx);
   const dispatch = createDispatcher(

@@ -3,7 +3,7 @@ import type { PresenceStore } from "../domain/ports";
 import { createPresenceService, type PresenceTimings } from "../domain/presence.service";
 import { AppError } from "../domain/errors";
 import { createRoomCache } from "../domain/room-cache";
-import { createTokenBucket } from "../domain/typing.service";
+import { createTokenBucket } from "../domain/token-bucket";
 import type { Services } from "../domain/services";
 import type { CommandContext, CommandHandlers } from "./command";
 import { channels, memberRoomsOf, watchPresence, type ParleyServer, type ParleySocket } from "./types";

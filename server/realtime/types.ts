@@ -1,7 +1,7 @@
 import type { Server, Socket } from "socket.io";
 import type { ClientToServerEvents, PresenceChanged, ServerToClientEvents } from "../../lib/contract";
 import type { SocketIdentity } from "../domain/socket-tokens";
-import type { TokenBucket } from "../domain/typing.service";
+import type { TokenBucket } from "../domain/token-bucket";
 import type { UserSocketsChange } from "./user-sockets";
 
 /** Events between server processes (Socket.IO `serverSideEmit`). */

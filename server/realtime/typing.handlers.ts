@@ -1,4 +1,5 @@
-import { createTokenBucket, createTypingTracker, TYPING_RATE_LIMIT, type Typist, type TypingTimings } from "../domain/typing.service";
+import { createTokenBucket } from "../domain/token-bucket";
+import { createTypingTracker, TYPING_RATE_LIMIT, type Typist, type TypingTimings } from "../domain/typing.service";
 import type { CommandContext, SignalHandlers } from "./command";
 import type { RealtimeCounters } from "./presence.handlers";
 import { channels, type ParleyServer, type ParleySocket } from "./types";
