@@ -94,6 +94,13 @@ const EXTRA_ENV = Object.fromEntries((values["server-env"] ?? []).map((kv) => [k
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
 const redisUrl = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL;
 const TWO_NODE = (values["two-node"] ?? !QUICK) && !values["no-two-node"] && Boolean(databaseUrl && redisUrl);
+/** Why the two-node row is not run, for the report. */
+const twoNodeSkipReason = () =>
+  !(databaseUrl && redisUrl)
+    ? "needs BENCH_DATABASE_URL/TEST_DATABASE_URL and BENCH_REDIS_URL/TEST_REDIS_URL"
+    : values["no-two-node"]
+      ? "--no-two-node"
+      : "--quick; add --two-node";
 
 /** Every server process alive, so a signal can stop them all. */
 const live = new Set<ServerProcess>();
@@ -657,12 +664,8 @@ async function main(): Promise<void> {
       if (twoNodeSteps.length > 0) {
         series.push((await runSeries("parley-2node", env, entries, lg, twoNodeSteps, { nodes: 2, writePath: false })).series);
       }
-    } else {
-      notes.push(
-        QUICK && databaseUrl && redisUrl
-          ? "Two nodes over Redis: not run (--quick; add --two-node)."
-          : "Two nodes over Redis: not run (needs BENCH_DATABASE_URL/TEST_DATABASE_URL and BENCH_REDIS_URL/TEST_REDIS_URL).",
-      );
+    } else if (wants("parley-2node")) {
+      notes.push(`Two nodes over Redis: not run (${twoNodeSkipReason()}).`);
     }
   } finally {
     await stopAll();
