@@ -8,7 +8,7 @@
 //             with server/domain/socket-tokens.ts, exactly as /api/token would.
 //   baseline: auth { rooms, userId, name } (a bare server trusts it).
 import { randomUUID } from "node:crypto";
-import { performance } from "node:perf_hooks";
+import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { io, type Socket } from "socket.io-client";
 import type { AckResult, ChatMessage, ClientToServerEvents, Page, ServerToClientEvents } from "../lib/contract";
 import { createSocketTokens } from "../server/domain/socket-tokens";
@@ -270,6 +270,8 @@ async function fanout(req: FanoutRequest): Promise<FanoutResult> {
   let expected = 0;
   let pendingAcks = 0;
   activePhase = phase;
+  const loop = monitorEventLoopDelay({ resolution: 5 }); // as the servers' probe (bench/probe.ts)
+  loop.enable();
   await schedule(window(req.warmupSeconds, req.seconds), req.senders, req.ratePerSender, (sender, _i, inWindow, at) => {
     const socket = clientAt(sender.client);
     if (inWindow) {
@@ -285,6 +287,7 @@ async function fanout(req: FanoutRequest): Promise<FanoutResult> {
     });
   });
   await until(() => phase.received >= expected && pendingAcks === 0, 15_000);
+  loop.disable();
   activePhase = undefined;
   return {
     sent,
@@ -296,6 +299,7 @@ async function fanout(req: FanoutRequest): Promise<FanoutResult> {
     ackErrors,
     offeredPerSecond: sent / req.seconds,
     deliveriesPerSecond: phase.received / req.seconds,
+    loadgenLoop: { p99Ms: loop.percentile(99) / 1e6, maxMs: loop.max / 1e6 },
   };
 }
 

@@ -198,12 +198,13 @@ export function renderMarkdown(run: RunResult, plots: { memory: string; latency:
   lines.push(
     `From the sender's emit to each member's \`message:created\`, both in the load generator (one clock). ${run.setup.fanoutSeconds} s measured after ${run.setup.warmupSeconds} s of warm-up, ` +
       "each scenario run more than once when the machine is shared: the table shows the run with the lowest p99 (the least disturbed), the last column every run's p99; " +
-      `open-loop senders at ${run.setup.ratePerSender} msg/s each; bodies of ${run.setup.bodyLength} characters. Parley stores every message (and acks it) before it broadcasts; the baseline just relays.`,
+      `open-loop senders at ${run.setup.ratePerSender} msg/s each; bodies of ${run.setup.bodyLength} characters. Parley stores every message (and acks it) before it broadcasts; the baseline just relays. ` +
+      "Event-loop delay: the worst lateness of a 5-ms timer during each run, in the server (the slowest node) and in the load generator: a run whose p99 is close to one of them spent its tail in that process.",
     "",
   );
   lines.push(
-    "| clients | scenario | server | msg/s | deliveries/s | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) | delivered | ack p99 (ms) | p99 of every run (ms) | server CPU µs / delivery | CPU srv / gen / machine |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| clients | scenario | server | msg/s | deliveries/s | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) | delivered | ack p99 (ms) | p99 of every run (ms) | event-loop delay max of every run, server / load generator (ms) | server CPU µs / delivery | CPU srv / gen / machine |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   );
   const rows: [number, string, string, StepResult["fanout"] | NonNullable<StepResult["bigRoom"]>][] = [];
   for (const series of run.series) {
@@ -215,7 +216,7 @@ export function renderMarkdown(run: RunResult, plots: { memory: string; latency:
   rows.sort((a, b) => a[0] - b[0] || a[1].localeCompare(b[1]));
   for (const [clients, scenario, label, f] of rows) {
     lines.push(
-      `| ${int(clients)} | ${scenario} | ${label} | ${int(f.offeredPerSecond)} | ${int(f.deliveriesPerSecond)} | ${ms(f.latency.p50)} | ${ms(f.latency.p95)} | ${ms(f.latency.p99)} | ${ms(f.latency.max)} | ${delivered(f.received, f.expected)} | ${ms(f.ack.p99)} | ${(f.attempts ?? [f.latency.p99]).map(ms).join(", ")} | ${((cpuSeconds(f.cpu) * 1e6) / Math.max(1, f.receivedAll)).toFixed(0)} | ${cpu(f.cpu)} |`,
+      `| ${int(clients)} | ${scenario} | ${label} | ${int(f.offeredPerSecond)} | ${int(f.deliveriesPerSecond)} | ${ms(f.latency.p50)} | ${ms(f.latency.p95)} | ${ms(f.latency.p99)} | ${ms(f.latency.max)} | ${delivered(f.received, f.expected)} | ${ms(f.ack.p99)} | ${(f.attempts ?? [f.latency.p99]).map(ms).join(", ")} | ${(f.loops ?? []).map((l) => `${ms(l.serverMaxMs)} / ${ms(l.loadgenMaxMs)}`).join(", ") || "–"} | ${((cpuSeconds(f.cpu) * 1e6) / Math.max(1, f.receivedAll)).toFixed(0)} | ${cpu(f.cpu)} |`,
     );
   }
   lines.push("");

@@ -69,6 +69,12 @@ export interface FanoutResult {
   ackErrors: Record<string, number>;
   offeredPerSecond: number;
   deliveriesPerSecond: number;
+  /**
+   * How late the load generator's own event loop ran timers during the phase
+   * (ms): a receive-latency tail that matches it was spent in the client
+   * process (its garbage collection, say), not on the server or the wire.
+   */
+  loadgenLoop: ProbeLoopDelay;
 }
 
 export interface ThroughputRequest {

@@ -24,6 +24,15 @@ export interface MemoryRow {
   accountedPerConnection: number;
 }
 
+/** What the bench adds to one fan-out measurement (the best of `attempts` runs). */
+export interface FanoutRun {
+  cpu: Cpu;
+  /** Every run's p99 (ms). */
+  attempts: number[];
+  /** How late the server's event loop (the slowest node's) and the load generator's ran timers, worst of each run (ms), in the order of `attempts`. */
+  loops?: { serverMaxMs: number; loadgenMaxMs: number }[];
+}
+
 export interface StepResult {
   clients: number;
   /** The clients connected in this step (the rest were already connected). */
@@ -35,8 +44,8 @@ export interface StepResult {
   /** One per node. */
   memory: MemoryRow[];
   /** The best (lowest p99) of `attempts.length` runs; `attempts` holds every run's p99. */
-  fanout: FanoutResult & { cpu: Cpu; attempts: number[]; rooms: number; senders: number; membersPerRoom: number };
-  bigRoom?: FanoutResult & { cpu: Cpu; attempts: number[]; members: number; senders: number };
+  fanout: FanoutResult & FanoutRun & { rooms: number; senders: number; membersPerRoom: number };
+  bigRoom?: FanoutResult & FanoutRun & { members: number; senders: number };
   presence?: PresenceResult;
   /** Parley only, one per node: how long a GET /metrics took (median of 3) with this step's clients connected. Absent in older runs. */
   scrapeMs?: number[];
