@@ -8,6 +8,12 @@ import type { Services } from "../domain/services";
 import type { CommandContext, CommandHandlers } from "./command";
 import { channels, memberRoomsOf, watchPresence, type ParleyServer, type ParleySocket } from "./types";
 
+/** What one coalesced send looks like on the wire: a lone change as itself, several as one batch. */
+function sendPresence(to: ReturnType<ParleyServer["to"]>, changes: PresenceChanged[]): void {
+  if (changes.length === 1) to.emit("presence:changed", changes[0]!);
+  else to.emit("presence:batch", toPresenceBatch(changes));
+}
+
 /** Plain counters (no metrics library) that tests and benchmarks read. */
 export interface RealtimeCounters {
   /** `presence:changed` broadcasts this node sent (one per status change, whatever the number of rooms). */
@@ -71,11 +77,7 @@ export function createPresenceRealtime(
   // storm a watcher of 20 members would otherwise get 20 packets, each one
   // write (measured: coalescing per room is what made room-wide presence
   // cheaper for the server than uncoalesced watching, see README "Big rooms").
-  const watcherBatcher = createPresenceBatcher((socketIds, changes) => {
-    const to = io.local.to(socketIds);
-    if (changes.length === 1) to.emit("presence:changed", changes[0]!);
-    else to.emit("presence:batch", toPresenceBatch(changes));
-  }, PRESENCE_BATCH_MS);
+  const watcherBatcher = createPresenceBatcher((socketIds, changes) => sendPresence(io.local.to(socketIds), changes), PRESENCE_BATCH_MS);
   const tellWatchersHere = (event: PresenceChanged) => {
     const watchers = io.sockets.adapter.rooms.get(channels.presence(event.userId));
     if (watchers && watchers.size > 0) watcherBatcher.add([...watchers], event);
@@ -92,9 +94,7 @@ export function createPresenceRealtime(
     (roomIds, changes) => {
       counters.presenceBroadcasts += 1;
       counters.presenceRoomTargets += roomIds.length;
-      const to = io.to(roomIds.map(channels.room));
-      if (changes.length === 1) to.emit("presence:changed", changes[0]!);
-      else to.emit("presence:batch", toPresenceBatch(changes));
+      sendPresence(io.to(roomIds.map(channels.room)), changes);
     },
     (roomId) => presenceWindowMs(io.sockets.adapter.rooms.get(channels.room(roomId))?.size ?? 0),
   );
