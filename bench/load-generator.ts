@@ -270,6 +270,7 @@ async function fanout(req: FanoutRequest): Promise<FanoutResult> {
   let expected = 0;
   let pendingAcks = 0;
   activePhase = phase;
+  const presenceBefore = presenceEvents;
   const loop = monitorEventLoopDelay({ resolution: 5 }); // as the servers' probe (bench/probe.ts)
   loop.enable();
   await schedule(window(req.warmupSeconds, req.seconds), req.senders, req.ratePerSender, (sender, _i, inWindow, at) => {
@@ -300,6 +301,7 @@ async function fanout(req: FanoutRequest): Promise<FanoutResult> {
     offeredPerSecond: sent / req.seconds,
     deliveriesPerSecond: phase.received / req.seconds,
     loadgenLoop: { p99Ms: loop.percentile(99) / 1e6, maxMs: loop.max / 1e6 },
+    presencePackets: presenceEvents - presenceBefore,
   };
 }
 

@@ -459,9 +459,34 @@ async function runSeries(
     if (options.writePath) writePath = await runWritePath(kind, layout, lg, servers, urls, options.replay ?? true);
     return { series: { kind: seriesKind, label, steps: result }, writePath };
   } finally {
-    await lg.request({ type: "disconnect" }).catch(() => undefined);
+    const closed = await lg.request({ type: "disconnect" }).catch(() => undefined);
+    // Let this series' users go offline on its own nodes, as users who leave do, before they stop: a
+    // node started next (the fresh-node row, the two-node series) would otherwise inherit the offline
+    // grace queue and settle thousands of users inside its measured windows.
+    if (kind === "parley" && closed && closed.closed > 0) await waitForOfflineSettled(env, label, closed.closed);
     await Promise.all(servers.map((s) => s.stop()));
     for (const s of servers) live.delete(s);
+  }
+}
+
+/**
+ * Waits until Parley's offline grace queue (Redis, shared by the nodes) is
+ * empty, i.e. every user whose connections closed was announced offline and
+ * had their "last seen" stored, and says how long that took. Without Redis the
+ * queue lives in the node and goes with it.
+ */
+async function waitForOfflineSettled(env: Environment, label: string, users: number): Promise<void> {
+  const prefix = env.serverEnv.REDIS_PREFIX;
+  if (!redisUrl || !prefix) return;
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    const started = Date.now();
+    while ((await redis.zcard(`${prefix}:presence:pending`)) > 0 && Date.now() - started < 120_000) await sleep(250);
+    await sleep(1_000); // the last claimed batch is being settled
+    log(`${label}: ${users} clients disconnected; offline grace queue empty after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } finally {
+    redis.disconnect();
   }
 }
 
@@ -481,6 +506,7 @@ async function fanoutBestOf(servers: ServerProcess[], lg: LoadGenerator, senders
     const used = cpu();
     const serverLoops = await Promise.all(servers.map((s) => s.loopDelay()));
     loops.push({ serverMaxMs: Math.max(...serverLoops.map((l) => l.maxMs)), loadgenMaxMs: run.loadgenLoop.maxMs });
+    if (run.presencePackets > 0) log(`fan-out run ${i + 1}: ${run.presencePackets} presence packets arrived during it`);
     const measured = { ...run, cpu: used, attempts, loops };
     attempts.push(run.latency.p99);
     if (!best || run.latency.p99 < best.latency.p99) best = measured;

@@ -75,6 +75,11 @@ export interface FanoutResult {
    * process (its garbage collection, say), not on the server or the wire.
    */
   loadgenLoop: ProbeLoopDelay;
+  /**
+   * Presence packets the clients received during the phase (warm-up included):
+   * should be 0, or the window also measured a connect storm's late presence.
+   */
+  presencePackets: number;
 }
 
 export interface ThroughputRequest {

@@ -1,17 +1,21 @@
-// The handshake's connection profile (server/store/prisma/users.store.ts) on
-// real databases: handshakes arriving together share one statement, and each
-// still gets its own user's rooms and suspension.
+// The statements that storms share, on real databases: handshakes arriving
+// together read their connection profiles with one statement, and users going
+// offline together have their "last seen" recorded and their rooms looked up
+// with one statement each (server/store/prisma/users.store.ts, rooms.store.ts);
+// each caller still gets its own user's answer.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { UsersStore } from "../../server/domain/ports";
+import type { RoomsStore, UsersStore } from "../../server/domain/ports";
 import type { SqlRunner } from "../../server/store/db/database";
+import { createPrismaRoomsStore } from "../../server/store/prisma/rooms.store";
 import { CONNECTION_PROFILES_SQL, createPrismaUsersStore } from "../../server/store/prisma/users.store";
 import { backends, createTestDatabase, type TestDatabase } from "../support/databases";
 import { createRoom, createUser } from "../support/fixtures";
 import { genericPlanOf } from "../support/generic-plan";
 
-describe.each(backends)("connection profiles (%s)", (backend) => {
+describe.each(backends)("batched user look-ups and writes (%s)", (backend) => {
   let database: TestDatabase;
   let store: UsersStore;
+  let rooms: RoomsStore;
   let statements = 0;
   beforeAll(async () => {
     database = await createTestDatabase(backend);
@@ -20,6 +24,7 @@ describe.each(backends)("connection profiles (%s)", (backend) => {
       return database.db.sql(query);
     };
     store = createPrismaUsersStore({ prisma: database.db.prisma, sql });
+    rooms = createPrismaRoomsStore({ prisma: database.db.prisma, sql });
   });
   afterAll(() => database?.dispose());
 
@@ -63,5 +68,48 @@ describe.each(backends)("connection profiles (%s)", (backend) => {
     statements = 0;
     expect(await store.connectionProfile(dan.id)).toEqual({ roomIds: [r.id], suspended: true });
     expect(statements).toBe(1);
+  });
+
+  it("records the last seen of users going offline together with one statement, and only ever moves it forward", async () => {
+    const [fay, gus, hal] = await Promise.all([user("fay"), user("gus"), user("hal")]);
+    const earlier = new Date("2026-01-01T10:00:00.000Z");
+    const later = new Date("2026-01-01T12:30:00.250Z");
+    await prisma().user.update({ where: { id: hal.id }, data: { lastSeenAt: later } });
+
+    statements = 0;
+    await Promise.all([
+      store.markLastSeen(fay.id, earlier),
+      store.markLastSeen(gus.id, later),
+      store.markLastSeen(fay.id, later), // the same user twice in a batch: the later time wins
+      store.markLastSeen(hal.id, earlier), // older than what is stored: left as it is
+      store.markLastSeen("no-such-user", later),
+    ]);
+    expect(statements).toBe(1);
+    const seen = async (id: string) => (await prisma().user.findUniqueOrThrow({ where: { id } })).lastSeenAt?.toISOString();
+    expect(await seen(fay.id)).toBe(later.toISOString());
+    expect(await seen(gus.id)).toBe(later.toISOString());
+    expect(await seen(hal.id)).toBe(later.toISOString());
+
+    // A later batch moves it on; an earlier one does not move it back.
+    const latest = new Date("2026-01-02T08:00:00.000Z");
+    await Promise.all([store.markLastSeen(fay.id, latest), store.markLastSeen(gus.id, earlier)]);
+    expect(await seen(fay.id)).toBe(latest.toISOString());
+    expect(await seen(gus.id)).toBe(later.toISOString());
+  });
+
+  it("looks up the rooms of users asked for together with one statement, each with its own rooms", async () => {
+    const [ida, jon, kim] = await Promise.all([user("ida"), user("jon"), user("kim")]);
+    const both = await room(ida, [ida, jon]);
+    const idaOnly = await room(ida, [ida]);
+
+    statements = 0;
+    const asked = [ida.id, jon.id, kim.id, "no-such-user", jon.id];
+    const answers = await Promise.all(asked.map((id) => rooms.listMemberRoomIds(id)));
+    expect(statements).toBe(1);
+    expect([...answers[0]!].sort()).toEqual([both.id, idaOnly.id].sort());
+    expect(answers[1]).toEqual([both.id]);
+    expect(answers[2]).toEqual([]);
+    expect(answers[3]).toEqual([]);
+    expect(answers[4]).toEqual([both.id]);
   });
 });

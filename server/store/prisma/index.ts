@@ -9,7 +9,7 @@ export function createPrismaStores(db: Pick<Database, "prisma" | "sql">): Stores
   const { prisma } = db;
   return {
     users: createPrismaUsersStore(db),
-    rooms: createPrismaRoomsStore(prisma),
+    rooms: createPrismaRoomsStore(db),
     messages: createPrismaMessagesStore(db),
     moderation: createPrismaModerationStore(prisma),
   };
