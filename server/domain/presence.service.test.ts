@@ -11,6 +11,7 @@ const ben = { id: "u-ben", name: "Ben" };
 /** `sizes`: member counts by room id (missing: 2); `sizes.down` makes the count lookup fail. */
 function harness(store: PresenceStore = createMemoryPresenceStore(), db = { down: false }, sizes: Record<string, number> & { down?: number } = {}) {
   const published: PresenceChange[] = [];
+  const announced: string[] = [];
   const lastSeen: { userId: string; at: Date }[] = [];
   const members: MemberRecord[] = [
     { id: ann.id, name: ann.name, role: "OWNER", lastSeenAt: null, mutedUntil: null },
@@ -41,9 +42,10 @@ function harness(store: PresenceStore = createMemoryPresenceStore(), db = { down
         },
       },
       publish: (change) => published.push(change),
+      onAnnounced: (status) => announced.push(status),
     });
   const statuses = () => published.map((p) => `${p.name}:${p.status}`);
-  return { store, node, published, lastSeen, statuses };
+  return { store, node, published, announced, lastSeen, statuses };
 }
 
 const conn = (user: { id: string; name: string }, connId: string, status: "online" | "away" = "online") => ({
@@ -223,10 +225,13 @@ describe("presence service", () => {
     await expect(a.connected(conn(ann, "tab1"))).resolves.toBeUndefined();
     expect(h.statuses()).toEqual([]);
     expect((await h.store.snapshot(ann.id)).announced).toBe("online");
+    // Announced (and counted: parley_presence_changes_total) though nobody could be told.
+    expect(h.announced).toEqual(["online"]);
     db.down = false;
     await a.disconnected("tab1");
     await vi.advanceTimersByTimeAsync(T.offlineGraceMs + T.sweepMs);
     expect(h.statuses()).toEqual(["Ann:offline"]);
+    expect(h.announced).toEqual(["online", "offline"]);
     expect(h.lastSeen.map((l) => l.userId)).toEqual([ann.id]);
     await a.stop();
   });
@@ -263,6 +268,8 @@ describe("presence service", () => {
     await Promise.all([a.disconnected("x"), b.disconnected("y"), a.disconnected("z")]);
     await vi.advanceTimersByTimeAsync(T.offlineGraceMs + T.sweepMs * 2);
     expect(h.statuses()).toEqual(["Ann:online", "Ann:offline"]);
+    // Counted once too, though both nodes run the hook.
+    expect(h.announced).toEqual(["online", "offline"]);
     await a.stop();
     await b.stop();
   });

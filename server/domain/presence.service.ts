@@ -70,6 +70,11 @@ export interface PresenceServiceDeps {
   users: Pick<UsersService, "markLastSeen">;
   /** Sends a change to the given rooms and watchers. */
   publish: (change: PresenceChange) => void;
+  /**
+   * Told about every change this node announces (exactly one node announces
+   * each), whether or not anyone is in a room to hear it: metrics hook.
+   */
+  onAnnounced?: (status: PresenceStatus) => void;
   logger: Pick<Logger, "debug" | "info" | "warn" | "error">;
   timings?: Partial<PresenceTimings>;
   now?: () => number;
@@ -116,6 +121,7 @@ export function createPresenceService(deps: PresenceServiceDeps) {
    */
   async function announce(snapshot: PresenceSnapshot, status: PresenceStatus, lastSeenAt: Date | null, roomIds?: string[]): Promise<void> {
     const userId = snapshot.userId;
+    deps.onAnnounced?.(status);
     const change = {
       userId,
       name: snapshot.name ?? "",

@@ -17,6 +17,8 @@ export interface Metrics {
   dbBatchSize: Histogram;
   /** Local sockets a room broadcast reached on this node. */
   broadcastFanout: Histogram<"event">;
+  /** Users whose overall status this node announced, by the new status (one node announces each change). */
+  presenceChanges: Counter<"status">;
   /** Called at scrape time for gauges whose values live elsewhere. */
   setCollectors(collectors: { sockets: () => number; joinedRooms: () => number; redisUp: () => number; writeQueueDepth: () => number }): void;
 }
@@ -81,6 +83,12 @@ export function createMetrics(options: { nodeId: string }): Metrics {
       help: "Local sockets reached by one room broadcast",
       labelNames: ["event"],
       buckets: [0, 1, 2, 5, 10, 50, 100, 500, 1000, 5000, 10000],
+      registers: [registry],
+    }),
+    presenceChanges: new Counter({
+      name: "parley_presence_changes_total",
+      help: "Presence changes this node announced (a user's overall status changed), by new status",
+      labelNames: ["status"],
       registers: [registry],
     }),
     setCollectors(next) {

@@ -91,6 +91,7 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps): Real
   const presence = createPresenceRealtime(io, {
     logger,
     services,
+    metrics: deps.metrics,
     store: deps.presence,
     // Unique per process life: a restarted node must not inherit (or keep alive) its predecessor's connections.
     nodeId: `${deps.nodeId ?? `${hostname()}-${process.pid}`}:${randomUUID().slice(0, 8)}`,

@@ -63,6 +63,7 @@ export function createPresenceRealtime(
     timings: ctx.timings,
     roomSizes: createRoomCache((roomIds) => ctx.services.rooms.memberCounts(roomIds), 0),
     roomWideMaxMembers: ctx.roomWideMaxMembers,
+    onAnnounced: (status) => ctx.metrics?.presenceChanges.inc({ status }),
     publish: ({ roomIds, toWatchers, ...event }) => {
       if (roomIds.length > 0) batcher.add(roomIds, event);
       if (toWatchers) {

@@ -60,6 +60,21 @@ describe("metrics and logs of a real node", () => {
     expect(sample(text, "parley_command_duration_seconds_count", { event: "message:send" })).toBe(2);
     expect(sample(text, "parley_redis_up")).toBe(-1);
     expect(text).toMatch(/node="[^"]+"/);
+    // Its user came online (in no room, so nobody was told, but the change was announced).
+    expect(sample(text, "parley_presence_changes_total", { status: "online" })).toBe(1);
+    expect(sample(text, "parley_presence_changes_total", { status: "offline" })).toBeUndefined();
+  });
+
+  it("counts a user going offline once the grace period after their last connection is over", async () => {
+    const auth = { authorization: "Bearer metrics-token-for-tests" };
+    socket.disconnect();
+    const deadline = Date.now() + 15_000;
+    let offline: number | undefined;
+    while (offline === undefined && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      offline = sample(await (await fetch(`${node.url}/metrics`, { headers: auth })).text(), "parley_presence_changes_total", { status: "offline" });
+    }
+    expect(offline).toBe(1);
   });
 
   it("writes structured JSON logs with the node id and no message bodies", async () => {
