@@ -16,6 +16,7 @@ import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import { shouldWatchPresence } from "../lib/contract";
 import { hashPassword } from "../server/domain/passwords";
+import { presenceWindowMs } from "../server/realtime/presence.handlers";
 import { openMigratedDatabase, type Database } from "../server/store/db/database";
 import { freePort } from "../tests/support/ports";
 import { cpuWindow } from "./lib/proc";
@@ -324,13 +325,21 @@ async function settledMemory(server: ServerProcess) {
   return second.rss <= first.rss ? second : first;
 }
 
-async function settle(lg: LoadGenerator, kind: ServerKind): Promise<{ seconds: number; presenceEvents: number; presenceChanges: number }> {
+/**
+ * Waits for a connect step's presence to be delivered. Parley announces each new
+ * connection to the user's rooms, coalesced per room in windows that grow with
+ * the room (presenceWindowMs): a room's last batch can come a whole window after
+ * the one before, so "quiet" means quiet for longer than the largest room's
+ * window. (With a fixed 1 s, a 10,000-client step's last batches landed in the
+ * first fan-out run: 10,000 presence packets inside it.)
+ */
+async function settle(lg: LoadGenerator, kind: ServerKind, largestRoom: number): Promise<{ seconds: number; presenceEvents: number; presenceChanges: number }> {
   const started = Date.now();
+  const quietMs = kind === "parley" ? presenceWindowMs(largestRoom) + 500 : 1_000;
   await sleep(kind === "parley" ? 1_000 : 300);
-  // Parley announces each new connection to the user's rooms: wait for that storm to end.
   for (;;) {
     const c = await lg.request({ type: "counters", reset: false });
-    if (c.lastEventAgoMs > 1_000 || Date.now() - started > 180_000) break;
+    if (c.lastEventAgoMs > quietMs || Date.now() - started > 180_000) break;
     await sleep(250);
   }
   const c = await lg.request({ type: "counters", reset: true });
@@ -405,7 +414,8 @@ async function runSeries(
       open += connect.connected;
       if (connect.failed > 0) log(`${label}: ${connect.failed} connections failed: ${connect.errors.join("; ")}`);
       const cpuSettle = cpuOf(servers, lg);
-      const settled = { ...(await settle(lg, kind)), cpu: cpuSettle() };
+      const largestRoom = Math.max(Math.ceil(clients / ROOMS), Math.min(clients, BIG_ROOM));
+      const settled = { ...(await settle(lg, kind, largestRoom)), cpu: cpuSettle() };
       const after = await Promise.all(servers.map(settledMemory));
       if (values["heap-snapshot"]) {
         mkdirSync(HEAP_DIR, { recursive: true });
