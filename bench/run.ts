@@ -17,6 +17,7 @@ import { Redis } from "ioredis";
 import { shouldWatchPresence } from "../lib/contract";
 import { hashPassword } from "../server/domain/passwords";
 import { presenceWindowMs } from "../server/realtime/presence.handlers";
+import { offlineQueueKey } from "../server/store/redis/presence.store";
 import { openMigratedDatabase, type Database } from "../server/store/db/database";
 import { freePort } from "../tests/support/ports";
 import { cpuWindow } from "./lib/proc";
@@ -275,17 +276,16 @@ async function prepare(tag: string, notes: string[]): Promise<Environment> {
   if (redisUrl) {
     base.REDIS_URL = redisUrl;
     base.REDIS_PREFIX = `parley-bench-${tag}`;
-    cleanups.push(async () => {
-      const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-      await redis.connect();
-      let cursor = "0";
-      do {
-        const [next, keys] = await redis.scan(cursor, "MATCH", `parley-bench-${tag}*`, "COUNT", 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== "0");
-      redis.disconnect();
-    });
+    cleanups.push(() =>
+      withRedis(async (redis) => {
+        let cursor = "0";
+        do {
+          const [next, keys] = await redis.scan(cursor, "MATCH", `parley-bench-${tag}*`, "COUNT", 1000);
+          cursor = next;
+          if (keys.length > 0) await redis.del(...keys);
+        } while (cursor !== "0");
+      }),
+    );
   }
   return {
     kind,
@@ -488,13 +488,21 @@ async function runSeries(
 async function waitForOfflineSettled(env: Environment, label: string, users: number): Promise<void> {
   const prefix = env.serverEnv.REDIS_PREFIX;
   if (!redisUrl || !prefix) return;
+  await withRedis(async (redis) => {
+    const started = Date.now();
+    while ((await redis.zcard(offlineQueueKey(prefix))) > 0 && Date.now() - started < 120_000) await sleep(250);
+    await sleep(1_000); // the last claimed batch is being settled
+    log(`${label}: ${users} clients disconnected; offline grace queue empty after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
+}
+
+/** A short-lived client of the bench's Redis (BENCH_REDIS_URL / TEST_REDIS_URL), closed after `use`. */
+async function withRedis<T>(use: (redis: Redis) => Promise<T>): Promise<T> {
+  if (!redisUrl) throw new Error("the bench has no Redis (BENCH_REDIS_URL / TEST_REDIS_URL)");
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
-    const started = Date.now();
-    while ((await redis.zcard(`${prefix}:presence:pending`)) > 0 && Date.now() - started < 120_000) await sleep(250);
-    await sleep(1_000); // the last claimed batch is being settled
-    log(`${label}: ${users} clients disconnected; offline grace queue empty after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return await use(redis);
   } finally {
     redis.disconnect();
   }

@@ -1,12 +1,12 @@
 // The statements that storms share, on real databases: handshakes arriving
 // together read their connection profiles with one statement, and users going
 // offline together have their "last seen" recorded and their rooms looked up
-// with one statement each (server/store/prisma/users.store.ts, rooms.store.ts);
+// with one statement each (server/store/prisma/users.store.ts, index.ts);
 // each caller still gets its own user's answer.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RoomsStore, UsersStore } from "../../server/domain/ports";
 import type { SqlRunner } from "../../server/store/db/database";
-import { createPrismaRoomsStore } from "../../server/store/prisma/rooms.store";
+import { createPrismaStores } from "../../server/store/prisma";
 import { CONNECTION_PROFILES_SQL, createPrismaUsersStore } from "../../server/store/prisma/users.store";
 import { backends, createTestDatabase, type TestDatabase } from "../support/databases";
 import { createRoom, createUser } from "../support/fixtures";
@@ -24,7 +24,8 @@ describe.each(backends)("batched user look-ups and writes (%s)", (backend) => {
       return database.db.sql(query);
     };
     store = createPrismaUsersStore({ prisma: database.db.prisma, sql });
-    rooms = createPrismaRoomsStore({ prisma: database.db.prisma, sql });
+    // As the server wires them: the rooms store reads a user's rooms through the users store.
+    rooms = createPrismaStores({ prisma: database.db.prisma, sql }).rooms;
   });
   afterAll(() => database?.dispose());
 

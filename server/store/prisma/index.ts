@@ -7,9 +7,11 @@ import { createPrismaUsersStore } from "./users.store";
 
 export function createPrismaStores(db: Pick<Database, "prisma" | "sql">): Stores {
   const { prisma } = db;
+  const users = createPrismaUsersStore(db);
   return {
-    users: createPrismaUsersStore(db),
-    rooms: createPrismaRoomsStore(db),
+    users,
+    // A user's rooms come from the same batched statement as a handshake's profile.
+    rooms: createPrismaRoomsStore(prisma, async (userId) => (await users.connectionProfile(userId)).roomIds),
     messages: createPrismaMessagesStore(db),
     moderation: createPrismaModerationStore(prisma),
   };

@@ -1,27 +1,18 @@
 import { AppError } from "../../domain/errors";
 import type { RoomsStore } from "../../domain/ports";
-import type { Database } from "../db/database";
-import { perTurnLoader } from "../db/per-turn-loader";
+import type { AppPrismaClient } from "../db/database";
 import { guard, isUniqueViolation } from "./errors";
 import { roomInclude, toRoomSummary } from "./mappers";
 
 const membershipSelect = { roomId: true, userId: true, role: true, lastReadSeq: true, mutedUntil: true } as const;
 
-// Whose rooms to tell when a user who is not connected here goes offline (the
-// sweep settles them in batches of up to 200 after a node stopped or lost its
-// clients): asked for together, read with one statement. Not prepared, like
-// the "last seen" batch in users.store.ts: rare, so planned each time.
-const MEMBER_ROOM_IDS_SQL = `
-  SELECT u.id, ARRAY(SELECT m.room_id FROM memberships m WHERE m.user_id = u.id) AS room_ids
-    FROM unnest($1::text[]) AS u(id)`;
-
-export function createPrismaRoomsStore(db: Pick<Database, "prisma" | "sql">): RoomsStore {
-  const { prisma } = db;
-  const memberRoomIds = perTurnLoader<string, string[]>(async (userIds) => {
-    const rows = await db.sql<{ id: string; room_ids: string[] }>({ text: MEMBER_ROOM_IDS_SQL, values: [userIds] });
-    const byId = new Map(rows.map((row) => [row.id, row.room_ids]));
-    return userIds.map((id) => byId.get(id) ?? []);
-  });
+/**
+ * `memberRoomIds`: a user's rooms, read in batches elsewhere (createPrismaStores
+ * hands it the handshake's connection-profile statement, which reads them
+ * already): asked for by the offline sweep for users not connected here, 200
+ * at a time after a node stopped or lost its clients.
+ */
+export function createPrismaRoomsStore(prisma: AppPrismaClient, memberRoomIds: (userId: string) => Promise<string[]>): RoomsStore {
   return {
     create: ({ name, isPublic, createdById }) =>
       guard(async () => {
@@ -53,7 +44,7 @@ export function createPrismaRoomsStore(db: Pick<Database, "prisma" | "sql">): Ro
         return rows.map(toRoomSummary);
       }),
 
-    listMemberRoomIds: (userId) => guard(() => memberRoomIds.load(userId)),
+    listMemberRoomIds: memberRoomIds,
 
     getMembership: (roomId, userId) =>
       guard(() => prisma.membership.findUnique({ where: { roomId_userId: { roomId, userId } }, select: membershipSelect })),

@@ -146,8 +146,14 @@ function parseSnapshot(userId: string, flat: string[]): PresenceSnapshot {
   return snapshot;
 }
 
+/** The key prefix of the presence store under REDIS_PREFIX `prefix` (the scripts add the rest). */
+const presenceKeyPrefix = (prefix: string) => `${prefix}:presence`;
+
+/** Users whose last connection closed and who are not yet announced offline (read by the bench to know a storm has settled). */
+export const offlineQueueKey = (prefix: string) => `${presenceKeyPrefix(prefix)}:pending`;
+
 export function createRedisPresenceStore(redis: Redis, options: { prefix: string }): PresenceStore {
-  const kp = `${options.prefix}:presence`;
+  const kp = presenceKeyPrefix(options.prefix);
   const shas = Object.fromEntries(
     Object.entries(SCRIPTS).map(([name, body]) => [name, createHash("sha1").update(PRELUDE + body).digest("hex")]),
   ) as Record<ScriptName, string>;
@@ -221,7 +227,7 @@ export function createRedisPresenceStore(redis: Redis, options: { prefix: string
     },
 
     async requeue(userId, since) {
-      await redis.zadd(`${kp}:pending`, since.getTime(), userId);
+      await redis.zadd(offlineQueueKey(options.prefix), since.getTime(), userId);
     },
   };
 }
