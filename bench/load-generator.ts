@@ -1,36 +1,35 @@
-// The load generator: a separate process (started by bench/run.ts with an IPC
-// channel) that holds every simulated client and runs the measured phases on
-// command. Senders and receivers live in this one process, so a receive
-// latency is one clock minus itself: emit time in the sender, `message:created`
-// time in each receiver. Clients are real socket.io-client 4.8 sockets
+// A load-generator process: started by bench/run.ts (through the pool in
+// bench/lib/load-generators.ts, one or more processes, each with an IPC
+// channel), it holds its share of the simulated clients and runs the measured
+// phases on command. Every process runs a phase's whole schedule from the same
+// start; a receive latency is the receiver's clock minus the emit time the
+// sender wrote into the body, both on the machine's monotonic clock, which every
+// process on it shares. Clients are real socket.io-client 4.8 sockets
 // (`forceNew: true`, WebSocket only, no reconnection).
 //   Parley:   auth { token }, minted here from AUTH_SECRET (BENCH_AUTH_SECRET)
 //             with server/domain/socket-tokens.ts, exactly as /api/token would.
 //   baseline: auth { rooms, userId, name } (a bare server trusts it).
 import { randomUUID } from "node:crypto";
-import { monitorEventLoopDelay, performance } from "node:perf_hooks";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { io, type Socket } from "socket.io-client";
 import type { AckResult, ChatMessage, ClientToServerEvents, Page, ServerToClientEvents } from "../lib/contract";
 import { createSocketTokens } from "../server/domain/socket-tokens";
-import type {
-  ClientSpec,
-  ConnectRequest,
-  ConnectResult,
-  CountersResult,
-  Envelope,
-  FanoutRequest,
-  FanoutResult,
-  PresenceRequest,
-  PresenceResult,
-  ReplayRequest,
-  ReplayResult,
-  Reply,
-  Request,
-  ResultOf,
-  Sender,
-  ServerKind,
-  ThroughputRequest,
-  ThroughputResult,
+import {
+  monotonicMs,
+  type ClientSpec,
+  type ConnectPart,
+  type CountersResult,
+  type Envelope,
+  type FanoutPart,
+  type GeneratorRequest,
+  type GeneratorResultOf,
+  type PlacedSender,
+  type ReplayRequest,
+  type ReplayResult,
+  type Reply,
+  type Schedule,
+  type ServerKind,
+  type ThroughputPart,
 } from "./lib/protocol";
 import { Samples, summarize } from "./lib/stats";
 
@@ -41,7 +40,7 @@ interface Client {
   socket: ClientSocket;
 }
 
-const now = () => performance.now();
+const now = monotonicMs;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const authSecret = process.env.BENCH_AUTH_SECRET ?? "";
@@ -62,7 +61,6 @@ let lastEventAt = now();
 
 /** The fan-out phase being measured, if any: receivers record into it. */
 let activePhase: { id: number; latency: Samples; received: number; all: number } | undefined;
-let phaseCounter = 0;
 
 function onMessageCreated(message: ChatMessage): void {
   lastEventAt = now();
@@ -116,16 +114,14 @@ async function mint(kind: ServerKind, specs: ClientSpec[]): Promise<(string | un
   return Promise.all(specs.map(async (s) => (await tokens.issue({ id: s.userId, name: s.name, role: "USER" })).token));
 }
 
-async function connect(req: ConnectRequest): Promise<ConnectResult> {
+async function connect(req: GeneratorRequest & { type: "connect" }): Promise<ConnectPart> {
   const mintStarted = now();
   const minted = await mint(req.kind, req.clients);
   const tokenSeconds = (now() - mintStarted) / 1000;
-  const latency: number[] = [];
-  const errors = new Map<string, number>();
+  const latency = new Samples();
+  const errors: Record<string, number> = {};
   let connected = 0;
   let failed = 0;
-  const firstIndex = clients.length;
-  // Sockets are created in order, so client i of this request is clients[firstIndex + i].
   const sockets = req.clients.map((spec, i) => {
     const socket = socketFor(req.kind, req.urls[spec.target ?? 0] ?? req.urls[0]!, spec, minted[i]);
     socket.on("message:created", onMessageCreated);
@@ -142,7 +138,7 @@ async function connect(req: ConnectRequest): Promise<ConnectResult> {
     clients.push({ spec, socket });
     return socket;
   });
-  const started = now();
+  const startedAt = now();
   let next = 0;
   const worker = async () => {
     while (next < req.clients.length) {
@@ -151,28 +147,18 @@ async function connect(req: ConnectRequest): Promise<ConnectResult> {
       const t0 = now();
       try {
         await waitConnected(socket);
-        latency.push(now() - t0);
+        latency.add(now() - t0);
         connected += 1;
         watchOnce(req.kind, socket, req.clients[i]!);
       } catch (err) {
         failed += 1;
         const key = err instanceof Error ? err.message : String(err);
-        errors.set(key, (errors.get(key) ?? 0) + 1);
+        errors[key] = (errors[key] ?? 0) + 1;
       }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, req.concurrency) }, worker));
-  const seconds = (now() - started) / 1000;
-  return {
-    firstIndex,
-    connected,
-    failed,
-    errors: [...errors].map(([e, n]) => `${e} (x${n})`),
-    seconds,
-    perSecond: connected / seconds,
-    latency: summarize(latency),
-    tokenSeconds,
-  };
+  return { connected, failed, errors, latency: latency.values(), startedAt, endedAt: now(), tokenSeconds };
 }
 
 /** Failed `presence:watch` commands (reported with the counters: they should be 0). */
@@ -205,20 +191,16 @@ const bodyFor = (phase: number, sentAt: number, length: number) => {
 /**
  * Open-loop schedule: sender i sends its k-th message at start + offset_i + k/rate,
  * whatever happened to earlier sends (a slow server gets more queued, as in real life).
- * `send` is told whether the send falls inside the measured window.
+ * Every process walks every sender's schedule: `send` is called for each due
+ * send, told whether it falls inside the measured window; a process sends only
+ * for its own senders and counts the deliveries its clients should get from all.
  */
-function window(warmupSeconds: number, seconds: number) {
-  const start = now() + 20;
-  const from = start + warmupSeconds * 1000;
-  return { start, from, to: from + seconds * 1000 };
-}
-
 async function schedule(
-  { start, from, to }: { start: number; from: number; to: number },
-  senders: Sender[],
-  ratePerSender: number,
-  send: (sender: Sender, index: number, inWindow: boolean, at: number) => void,
+  { senders, ratePerSender, startAt, warmupSeconds, seconds }: Schedule,
+  send: (sender: PlacedSender, inWindow: boolean, at: number) => void,
 ): Promise<void> {
+  const from = startAt + warmupSeconds * 1000;
+  const to = from + seconds * 1000;
   const interval = 1000 / ratePerSender;
   const offsets = senders.map((_, i) => (i / senders.length) * interval);
   const sent = senders.map(() => 0);
@@ -228,12 +210,12 @@ async function schedule(
       let done = true;
       senders.forEach((sender, i) => {
         for (;;) {
-          const due = start + offsets[i]! + sent[i]! * interval;
+          const due = startAt + offsets[i]! + sent[i]! * interval;
           if (due >= to) break;
           done = false;
           if (due > t) break;
           sent[i]! += 1;
-          send(sender, i, due >= from, now());
+          send(sender, due >= from, now());
         }
       });
       if (done) {
@@ -260,10 +242,14 @@ function clientAt(index: number): ClientSocket {
   return client.socket;
 }
 
-async function fanout(req: FanoutRequest): Promise<FanoutResult> {
+const countError = (errors: Record<string, number>, result: AckResult<unknown> | undefined) => {
+  const code = result && !result.ok ? result.error.code : "no_answer";
+  errors[code] = (errors[code] ?? 0) + 1;
+};
+
+async function fanout(req: Schedule): Promise<FanoutPart> {
   const members = connectedMembers();
-  const id = ++phaseCounter;
-  const phase = { id, latency: new Samples(), received: 0, all: 0 };
+  const phase = { id: req.phaseId, latency: new Samples(), received: 0, all: 0 };
   const ack = new Samples();
   const ackErrors: Record<string, number> = {};
   let sent = 0;
@@ -273,19 +259,23 @@ async function fanout(req: FanoutRequest): Promise<FanoutResult> {
   const presenceBefore = presenceEvents;
   const loop = monitorEventLoopDelay({ resolution: 5 }); // as the servers' probe (bench/probe.ts)
   loop.enable();
-  await schedule(window(req.warmupSeconds, req.seconds), req.senders, req.ratePerSender, (sender, _i, inWindow, at) => {
-    const socket = clientAt(sender.client);
-    if (inWindow) {
-      sent += 1;
-      expected += Math.max(0, (members.get(sender.roomId) ?? 0) - 1);
-    }
+  await schedule(req, (sender, inWindow, at) => {
+    const own = sender.client !== null;
+    // Every connected member here but the sender gets it.
+    if (inWindow) expected += Math.max(0, (members.get(sender.roomId) ?? 0) - (own ? 1 : 0));
+    if (!own) return;
+    if (inWindow) sent += 1;
     pendingAcks += 1;
-    socket.emit("message:send", { roomId: sender.roomId, clientId: randomUUID(), body: bodyFor(inWindow ? id : 0, at, req.bodyLength) }, (result) => {
-      pendingAcks -= 1;
-      if (!inWindow) return;
-      if (result?.ok) ack.add(now() - at);
-      else ackErrors[result?.error.code ?? "no_answer"] = (ackErrors[result?.error.code ?? "no_answer"] ?? 0) + 1;
-    });
+    clientAt(sender.client!).emit(
+      "message:send",
+      { roomId: sender.roomId, clientId: randomUUID(), body: bodyFor(inWindow ? req.phaseId : 0, at, req.bodyLength) },
+      (result) => {
+        pendingAcks -= 1;
+        if (!inWindow) return;
+        if (result?.ok) ack.add(now() - at);
+        else countError(ackErrors, result);
+      },
+    );
   });
   await until(() => phase.received >= expected && pendingAcks === 0, 15_000);
   loop.disable();
@@ -295,52 +285,46 @@ async function fanout(req: FanoutRequest): Promise<FanoutResult> {
     expected,
     received: phase.received,
     receivedAll: phase.all,
-    latency: phase.latency.summary(),
-    ack: ack.summary(),
+    latency: phase.latency.values(),
+    ack: ack.values(),
     ackErrors,
-    offeredPerSecond: sent / req.seconds,
-    deliveriesPerSecond: phase.received / req.seconds,
     loadgenLoop: { p99Ms: loop.percentile(99) / 1e6, maxMs: loop.max / 1e6 },
     presencePackets: presenceEvents - presenceBefore,
   };
 }
 
-async function throughput(req: ThroughputRequest): Promise<ThroughputResult> {
+async function throughput(req: Schedule): Promise<ThroughputPart> {
   const ack = new Samples();
   const ackErrors: Record<string, number> = {};
+  const from = req.startAt + req.warmupSeconds * 1000;
+  const to = from + req.seconds * 1000;
   let sent = 0;
   let acked = 0;
   let ackedInWindow = 0;
   let pending = 0;
-  const phaseId = ++phaseCounter;
-  const span = window(req.warmupSeconds, req.seconds);
-  await schedule(span, req.senders, req.ratePerSender, (sender, _i, inWindow, at) => {
-    const socket = clientAt(sender.client);
+  await schedule(req, (sender, inWindow, at) => {
+    if (sender.client === null) return;
     if (inWindow) sent += 1;
     pending += 1;
-    socket.emit("message:send", { roomId: sender.roomId, clientId: randomUUID(), body: bodyFor(phaseId, at, req.bodyLength) }, (result: AckResult<{ message: ChatMessage }>) => {
-      pending -= 1;
-      const t = now();
-      if (result?.ok && t >= span.from && t < span.to) ackedInWindow += 1;
-      if (!inWindow) return;
-      if (result?.ok) {
-        acked += 1;
-        ack.add(t - at);
-      } else {
-        ackErrors[result?.error.code ?? "no_answer"] = (ackErrors[result?.error.code ?? "no_answer"] ?? 0) + 1;
-      }
-    });
+    clientAt(sender.client).emit(
+      "message:send",
+      { roomId: sender.roomId, clientId: randomUUID(), body: bodyFor(req.phaseId, at, req.bodyLength) },
+      (result: AckResult<{ message: ChatMessage }>) => {
+        pending -= 1;
+        const t = now();
+        if (result?.ok && t >= from && t < to) ackedInWindow += 1;
+        if (!inWindow) return;
+        if (result?.ok) {
+          acked += 1;
+          ack.add(t - at);
+        } else {
+          countError(ackErrors, result);
+        }
+      },
+    );
   });
   await until(() => pending === 0, 15_000);
-  return {
-    offeredPerSecond: sent / req.seconds,
-    sent,
-    acked,
-    ackedPerSecond: ackedInWindow / req.seconds,
-    ack: ack.summary(),
-    ackErrors,
-    unanswered: pending,
-  };
+  return { sent, acked, ackedInWindow, ack: ack.values(), ackErrors, unanswered: pending };
 }
 
 async function replay(req: ReplayRequest): Promise<ReplayResult> {
@@ -402,23 +386,13 @@ async function replay(req: ReplayRequest): Promise<ReplayResult> {
   return { reconnectAndReplay: summarize(total), syncOnly: summarize(syncOnly), pages, writeSeconds, complete };
 }
 
-async function presence(req: PresenceRequest): Promise<PresenceResult> {
-  const minted = await mint(req.kind, req.joiners);
-  const members = connectedMembers();
-  const perJoin: number[] = [];
-  let roomMembersConnected = 0;
-  for (const [i, spec] of req.joiners.entries()) {
-    await sleep(300);
-    const before = presenceEvents;
-    const socket = socketFor(req.kind, req.urls[spec.target ?? 0] ?? req.urls[0]!, spec, minted[i]);
-    extras.push(socket);
-    await waitConnected(socket);
-    watchOnce(req.kind, socket, spec);
-    await sleep(req.windowMs);
-    perJoin.push(presenceEvents - before);
-    roomMembersConnected = Math.max(roomMembersConnected, spec.rooms.reduce((n, r) => n + (members.get(r) ?? 0), 0));
-  }
-  return { perJoin: summarize(perJoin), roomMembersConnected };
+async function join(req: GeneratorRequest & { type: "join" }): Promise<{ joined: true }> {
+  const [token] = await mint(req.kind, [req.client]);
+  const socket = socketFor(req.kind, req.urls[req.client.target ?? 0] ?? req.urls[0]!, req.client, token);
+  extras.push(socket);
+  await waitConnected(socket);
+  watchOnce(req.kind, socket, req.client);
+  return { joined: true };
 }
 
 function counters(reset: boolean): CountersResult {
@@ -443,7 +417,7 @@ async function disconnectAll(): Promise<{ closed: number }> {
   return { closed: all.length };
 }
 
-async function handle(request: Request): Promise<ResultOf[Request["type"]]> {
+async function handle(request: GeneratorRequest): Promise<GeneratorResultOf[GeneratorRequest["type"]]> {
   switch (request.type) {
     case "connect":
       return connect(request);
@@ -453,8 +427,10 @@ async function handle(request: Request): Promise<ResultOf[Request["type"]]> {
       return throughput(request);
     case "replay":
       return replay(request);
-    case "presence":
-      return presence(request);
+    case "join":
+      return join(request);
+    case "members":
+      return Object.fromEntries(connectedMembers());
     case "counters":
       return counters(request.reset);
     case "disconnect":

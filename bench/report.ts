@@ -10,7 +10,9 @@ import { int, kb, mb, ms, ratio, x } from "./lib/stats";
 
 const COLORS: Record<Series["kind"], string> = { baseline: "#6b7280", parley: "#2563eb", "parley-2node": "#9333ea" };
 
-const cpu = (c: Cpu) => `${c.server.toFixed(0)}% / ${c.loadgen.toFixed(0)}% / ${c.machine.toFixed(0)}%`;
+/** server / load generator(s) / machine; with several load-generator processes, the busiest one in brackets (one can use one core at most). */
+const cpu = (c: Cpu) =>
+  `${c.server.toFixed(0)}% / ${c.loadgen.toFixed(0)}%${c.loadgenBusiest !== undefined && Math.abs(c.loadgenBusiest - c.loadgen) > 0.5 ? ` (${c.loadgenBusiest.toFixed(0)}%)` : ""} / ${c.machine.toFixed(0)}%`;
 const cpuSeconds = (c: Cpu) => (c.server / 100) * c.seconds;
 /** Server CPU spent per connection: the connect phase plus the settle after it (Parley's presence announcements). */
 const cpuPerConnection = (s: StepResult) => ((cpuSeconds(s.connect.cpu) + cpuSeconds(s.settle.cpu)) * 1000) / Math.max(1, s.connectedNow);
@@ -136,6 +138,7 @@ export function renderMarkdown(run: RunResult, plots: { memory: string; latency:
   const lines: string[] = [];
   const date = run.startedAt.slice(0, 10);
   const minutes = ((Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 60_000).toFixed(1);
+  const generators = run.setup.loadGenerators ?? 1;
   lines.push(`# Parley benchmark, ${date}${run.quick ? " (quick)" : ""}`);
   lines.push("");
   lines.push(
@@ -149,12 +152,12 @@ export function renderMarkdown(run: RunResult, plots: { memory: string; latency:
       ". " +
       `Parley: ${run.setup.server === "full" ? "the production build (dist/server.mjs, with Next)" : "the realtime node (server/realtime-only.ts, bundled)"}, ` +
       `${run.setup.database === "postgres" ? "PostgreSQL" : "embedded PGlite"}, ${run.setup.redis ? "Redis adapter and presence" : "in-memory adapter and presence"}. ` +
-      `Load generator, servers${run.setup.database === "postgres" ? ", PostgreSQL" : ""}${run.setup.redis ? " and Redis" : ""} share the machine. Run took ${minutes} min.`,
+      `Load generator${generators > 1 ? ` (${generators} processes sharing the clients)` : " (one process)"}, servers${run.setup.database === "postgres" ? ", PostgreSQL" : ""}${run.setup.redis ? " and Redis" : ""} share the machine. Run took ${minutes} min.`,
   );
   lines.push("");
   lines.push(
     "CPU columns are `server / load generator / whole machine`, in % of one core (the machine has " +
-      `${run.machine.cores * 100}%): a load generator or machine near its ceiling means the row measures the machine, not the server. ` +
+      `${run.machine.cores * 100}%)${generators > 1 ? "; with several load-generator processes, their sum, and the busiest one in brackets" : ""}: a load generator or machine near its ceiling means the row measures the machine, not the server. ` +
       "Numbers from a shared, busy machine are noisy: compare the ratios within one run, not absolute values across runs.",
   );
   lines.push("");
@@ -196,10 +199,10 @@ export function renderMarkdown(run: RunResult, plots: { memory: string; latency:
 
   lines.push("## Fan-out receive latency", "");
   lines.push(
-    `From the sender's emit to each member's \`message:created\`, both in the load generator (one clock). ${run.setup.fanoutSeconds} s measured after ${run.setup.warmupSeconds} s of warm-up, ` +
+    `From the sender's emit to each member's \`message:created\`, both in the load generator, on the machine's monotonic clock (one clock for every load-generator process). ${run.setup.fanoutSeconds} s measured after ${run.setup.warmupSeconds} s of warm-up, ` +
       "each scenario run more than once when the machine is shared: the table shows the run with the lowest p99 (the least disturbed), the last column every run's p99; " +
       `open-loop senders at ${run.setup.ratePerSender} msg/s each; bodies of ${run.setup.bodyLength} characters. Parley stores every message (and acks it) before it broadcasts; the baseline just relays. ` +
-      "Event-loop delay: the worst lateness of a 5-ms timer during each run, in the server (the slowest node) and in the load generator: a run whose p99 is close to one of them spent its tail in that process.",
+      "Event-loop delay: the worst lateness of a 5-ms timer during each run, in the server (the slowest node) and in the load generator (the slowest of its processes): a run whose p99 is close to one of them spent its tail in that process.",
     "",
   );
   lines.push(

@@ -21,7 +21,8 @@ import { offlineQueueKey } from "../server/store/redis/presence.store";
 import { openMigratedDatabase, type Database } from "../server/store/db/database";
 import { freePort } from "../tests/support/ports";
 import { cpuWindow } from "./lib/proc";
-import { buildEntries, ROOT, startLoadGenerator, startServer, type LoadGenerator, type ServerProcess } from "./lib/processes";
+import { startLoadGenerators, type LoadGenerator } from "./lib/load-generators";
+import { buildEntries, ROOT, startServer, type ServerProcess } from "./lib/processes";
 import type { ClientSpec, FanoutResult, Sender, ServerKind } from "./lib/protocol";
 import type { Cpu, FanoutRun, RunResult, Series, SeriesKind, StepResult, WritePathResult } from "./lib/results";
 import { cpuWorkMs, loopbackRoundTrips } from "./lib/calibrate";
@@ -45,6 +46,8 @@ const { values } = parseArgs({
     "tp-senders": { type: "string", default: "20" },
     "tp-seconds": { type: "string" },
     concurrency: { type: "string", default: "200" },
+    /** Load-generator processes sharing the clients (one tops out at one core). */
+    generators: { type: "string", default: "1" },
     /** Fan-out runs per scenario; the one with the lowest p99 is reported (default 2, --quick 1). */
     repeat: { type: "string" },
     server: { type: "string", default: "realtime" },
@@ -81,6 +84,7 @@ const TP_ROOMS = Number(values["tp-rooms"]);
 const TP_SENDERS = Number(values["tp-senders"]);
 const TP_SECONDS = Number(values["tp-seconds"] ?? (QUICK ? 3 : 10));
 const CONCURRENCY = Number(values.concurrency);
+const GENERATORS = Math.max(1, Number(values.generators));
 const SERVER = values.server === "full" ? "full" : "realtime";
 const BODY_LENGTH = Number(values["body-length"]);
 const REPLAY_MISSED = 1000;
@@ -300,12 +304,14 @@ async function prepare(tag: string, notes: string[]): Promise<Environment> {
 // ---------------------------------------------------------------- phases
 
 function cpuOf(servers: ServerProcess[], lg: LoadGenerator) {
-  const end = cpuWindow([...servers.map((s) => s.pid), lg.pid]);
+  const end = cpuWindow([...servers.map((s) => s.pid), ...lg.pids]);
   return (): Cpu => {
     const w = end();
+    const generators = lg.pids.map((pid) => w.byPid.get(pid) ?? Number.NaN);
     return {
       server: servers.reduce((n, s) => n + (w.byPid.get(s.pid) ?? Number.NaN), 0),
-      loadgen: w.byPid.get(lg.pid) ?? Number.NaN,
+      loadgen: generators.reduce((n, g) => n + g, 0),
+      loadgenBusiest: Math.max(...generators),
       machine: w.machine,
       seconds: w.seconds,
     };
@@ -677,7 +683,7 @@ async function main(): Promise<void> {
   const entries = await buildEntries();
   const env = await prepare(tag, notes);
   log(`seeded ${env.layout.clients.length} users, ${env.layout.fanRooms.length} fan-out rooms, a ${BIG_ROOM}-member room`);
-  const lg = startLoadGenerator(entries.loadGenerator, { ...process.env, BENCH_AUTH_SECRET: env.serverEnv.AUTH_SECRET });
+  const lg = startLoadGenerators(entries.loadGenerator, { ...process.env, BENCH_AUTH_SECRET: env.serverEnv.AUTH_SECRET }, GENERATORS);
   const series: Series[] = [];
   let writePath: WritePathResult | undefined;
   let baselineWritePath: WritePathResult | undefined;
@@ -749,6 +755,7 @@ async function main(): Promise<void> {
       warmupSeconds: WARMUP,
       ratePerSender: RATE,
       bodyLength: BODY_LENGTH,
+      loadGenerators: GENERATORS,
     },
     series,
     writePath,

@@ -1,13 +1,13 @@
 // Starting and talking to the processes of a bench run: the bundled entry
 // points, server processes (Parley or baseline, each with the memory probe
-// preloaded), and the load generator.
+// preloaded). The load generator has its own module (load-generators.ts).
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { build } from "esbuild";
 import { NODE_BUNDLE } from "../../scripts/build-server";
 import { waitForListening } from "../../tests/support/wait-for-listening";
-import type { Envelope, ProbeLoopDelay, ProbeMemory, Reply, Request, ResultOf } from "./protocol";
+import type { ProbeLoopDelay, ProbeMemory } from "./protocol";
 
 export const ROOT = path.resolve(import.meta.dirname, "..", "..");
 export const BUILD_DIR = path.join(ROOT, ".tmp", "bench", "build");
@@ -107,44 +107,3 @@ export async function startServer(options: {
   };
 }
 
-export interface LoadGenerator {
-  pid: number;
-  request<R extends Request>(request: R): Promise<ResultOf[R["type"]]>;
-  stop(): Promise<void>;
-}
-
-export function startLoadGenerator(entry: string, env: Record<string, string | undefined>): LoadGenerator {
-  const child = spawn(process.execPath, ["--max-old-space-size=4096", entry], {
-    cwd: ROOT,
-    env: env as NodeJS.ProcessEnv,
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  let nextId = 1;
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  child.on("message", (reply: Reply) => {
-    const waiter = pending.get(reply.id);
-    if (!waiter) return;
-    pending.delete(reply.id);
-    if (reply.ok) waiter.resolve(reply.result);
-    else waiter.reject(new Error(`load generator: ${reply.error}`));
-  });
-  void exited.then(() => {
-    for (const waiter of pending.values()) waiter.reject(new Error("the load generator exited"));
-    pending.clear();
-  });
-  return {
-    pid: child.pid!,
-    request<R extends Request>(request: R) {
-      const id = nextId++;
-      return new Promise<ResultOf[R["type"]]>((resolve, reject) => {
-        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-        child.send({ id, request } satisfies Envelope);
-      });
-    },
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-      await exited;
-    },
-  };
-}

@@ -177,8 +177,93 @@ export interface ResultOf {
   disconnect: DisconnectResult;
 }
 
-export type Envelope = { id: number; request: Request };
+// ------------------------------------------------------------------
+// What the pool (bench/lib/load-generators.ts) asks each load-generator
+// process. The clients are spread over the processes; every process runs a
+// phase's whole open-loop schedule from the same start on the machine's
+// monotonic clock (one clock for every process), sends only for its own
+// senders and counts the deliveries its own clients should get from all of
+// them. Latency samples come back raw, so the pool's percentiles are exact.
+
+/** A sender as one process sees it: its own client (index in that process), or another process's (null). */
+export interface PlacedSender {
+  roomId: string;
+  client: number | null;
+}
+
+/** The part of a phase's schedule every process shares. */
+export interface Schedule {
+  senders: PlacedSender[];
+  ratePerSender: number;
+  /** Monotonic clock (ms, `monotonicMs`) at which the schedule starts, the same in every process. */
+  startAt: number;
+  warmupSeconds: number;
+  seconds: number;
+  bodyLength: number;
+  /** Carried in the bodies, so a receiver counts only this phase's messages. */
+  phaseId: number;
+}
+
+export interface ConnectPart {
+  connected: number;
+  failed: number;
+  errors: Record<string, number>;
+  latency: Float64Array;
+  /** Monotonic clock (ms) when the first handshake started and the last one ended. */
+  startedAt: number;
+  endedAt: number;
+  tokenSeconds: number;
+}
+
+export interface FanoutPart {
+  sent: number;
+  expected: number;
+  received: number;
+  receivedAll: number;
+  latency: Float64Array;
+  ack: Float64Array;
+  ackErrors: Record<string, number>;
+  loadgenLoop: ProbeLoopDelay;
+  presencePackets: number;
+}
+
+export interface ThroughputPart {
+  sent: number;
+  acked: number;
+  ackedInWindow: number;
+  ack: Float64Array;
+  ackErrors: Record<string, number>;
+  unanswered: number;
+}
+
+export type GeneratorRequest =
+  | { type: "connect"; kind: ServerKind; urls: string[]; clients: ClientSpec[]; concurrency: number }
+  | ({ type: "fanout" } & Schedule)
+  | ({ type: "throughput" } & Schedule)
+  | ReplayRequest
+  /** One more client (not one of `connect`'s), as a user opening the app: connect, then watch. */
+  | { type: "join"; kind: ServerKind; urls: string[]; client: ClientSpec }
+  /** Connected clients per room. */
+  | { type: "members" }
+  | CountersRequest
+  | DisconnectRequest;
+
+export interface GeneratorResultOf {
+  connect: ConnectPart;
+  fanout: FanoutPart;
+  throughput: ThroughputPart;
+  replay: ReplayResult;
+  join: { joined: true };
+  members: Record<string, number>;
+  counters: CountersResult;
+  disconnect: DisconnectResult;
+}
+
+export type Envelope = { id: number; request: GeneratorRequest };
 export type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
+
+/** The machine's monotonic clock in ms (µs resolution): the same clock in every process, unlike performance.now(). */
+export const monotonicMs = (): number => Number(process.hrtime.bigint() / 1000n) / 1000;
 
 /** Messages a server process started by the bench answers on its IPC channel (bench/probe.ts). */
 /** How late the server's event loop ran timers since the previous reading (ms). */

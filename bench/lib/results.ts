@@ -7,7 +7,10 @@ import type { Summary } from "./stats";
 export interface Cpu {
   /** The server process (sum over nodes for two-node rows). */
   server: number;
+  /** The load-generator processes together. */
   loadgen: number;
+  /** The busiest load-generator process (one process can use one core at most). Absent in runs before --generators. */
+  loadgenBusiest?: number;
   /** Every process on the machine, ours or not. */
   machine: number;
   /** Length of the window, seconds (CPU seconds = % / 100 x seconds). */
@@ -104,6 +107,8 @@ export interface RunResult {
     warmupSeconds: number;
     ratePerSender: number;
     bodyLength: number;
+    /** Load-generator processes sharing the clients (1 in runs before --generators). */
+    loadGenerators?: number;
   };
   series: Series[];
   /** The write path on the node of the Parley series, with that series' 10,000 (or last step's) clients still connected. */

@@ -20,7 +20,8 @@ export class Samples {
     this.count += 1;
   }
 
-  summary(): Summary {
+  /** Every sample, in one array (what a load-generator process sends back: percentiles are taken over all processes). */
+  values(): Float64Array {
     const all = new Float64Array(this.count);
     let offset = 0;
     for (const chunk of this.chunks) {
@@ -28,7 +29,7 @@ export class Samples {
       offset += chunk.length;
     }
     all.set(this.current.subarray(0, this.used), offset);
-    return summarize(all);
+    return all;
   }
 }
 
