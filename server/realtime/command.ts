@@ -19,6 +19,7 @@ import {
   type CommandPayload,
 } from "../../lib/contract";
 import { isAppError } from "../domain/errors";
+import { createTokenBucket } from "../domain/token-bucket";
 import type { Logger } from "../logger";
 import type { Metrics } from "../observability/metrics";
 import type { ParleySocket } from "./types";
@@ -49,6 +50,22 @@ function describeIssues(error: z.ZodError): string {
 }
 
 const isCommandName = (event: string): event is CommandName => Object.hasOwn(schemas, event);
+
+/**
+ * Every socket's budget for the commands that have no limit of their own: a
+ * burst of 100, then 20 a second. The app's own screens stay far below it
+ * (read marks are throttled, a room's members load once when it is shown); a
+ * script looping on, say, `room:members` (a membership query and a presence
+ * read per member) is answered `rate_limited` instead of keeping the database
+ * and Redis busy for everyone. `message:send` has one budget per user across
+ * every node (RATE_LIMIT_MESSAGES_PER_10S) and `presence:watch` one per socket
+ * (PRESENCE_WATCH_RATE_LIMIT); typing signals are throttled in their handlers.
+ */
+export const COMMAND_RATE_LIMIT = { capacity: 100, refillPerSecond: 20 } as const;
+const LIMITED_ELSEWHERE: ReadonlySet<CommandName> = new Set<CommandName>(["message:send", "presence:watch"]);
+
+const overBudget = (socket: ParleySocket, event: CommandName): boolean =>
+  !LIMITED_ELSEWHERE.has(event) && !(socket.data.commandBucket ??= createTokenBucket(COMMAND_RATE_LIMIT)).take();
 
 /**
  * Builds the `onAny` listener shared by every socket of a server. Events
@@ -87,6 +104,11 @@ async function answer(
     metrics?.acks.inc({ event, code: result.ok ? "ok" : result.error.code });
     ack?.(result);
   };
+  // Before anything else, so a refused command costs next to nothing.
+  if (overBudget(socket, event)) {
+    reply({ ok: false, error: { code: "rate_limited", message: "Too many requests. Try again in a second." } });
+    return;
+  }
   const parsed = schemas[event].safeParse(raw ?? {});
   if (!parsed.success) {
     reply({ ok: false, error: { code: "invalid_payload", message: describeIssues(parsed.error) } });

@@ -25,6 +25,8 @@ export interface SocketData {
   watchSeq?: number;
   /** The `presence:watch` rate limit, made at the socket's first watch. */
   watchBucket?: TokenBucket;
+  /** Its budget for commands without a limit of their own (COMMAND_RATE_LIMIT), made on its first such command. */
+  commandBucket?: TokenBucket;
 }
 
 export type ParleyServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
 import type { RoomSummary } from "../../lib/contract";
+import { COMMAND_RATE_LIMIT } from "../../server/realtime/command";
 import { createRateLimits } from "../../server/store/rate-limits";
 import { socketFor } from "../support/clients";
 import { createTestDatabase, postgresUrl, type TestDatabase } from "../support/databases";
@@ -37,6 +38,40 @@ describe("rate limits (embedded, in memory)", () => {
       await expect(server.services.users.verifyCredentials({ email: user.email, password: "wrong" })).rejects.toMatchObject({
         code: "rate_limited",
       });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("a socket's command budget", () => {
+  it("answers `rate_limited` past COMMAND_RATE_LIMIT, refills, and leaves other sockets and message:send alone", async () => {
+    const server = await startTestServer("pglite");
+    try {
+      const greedy = await server.signUpAndConnect("Greedy");
+      const other = await server.signUpAndConnect("Other");
+      const { room } = await ok<{ room: RoomSummary }>(greedy.socket, "room:create", { name: `budget-${randomUUID().slice(0, 6)}` });
+
+      // One more than the burst, and then some, all at once: a script looping on a read.
+      const burst = COMMAND_RATE_LIMIT.capacity + 30;
+      const results = await Promise.all(Array.from({ length: burst }, () => call(greedy.socket, "room:members", { roomId: room.id })));
+      const answered = results.filter((r) => r.ok).length;
+      const refused = results.filter((r) => !r.ok);
+      // room:create took one token; the refill while the burst arrives may add a few.
+      expect(answered).toBeGreaterThanOrEqual(COMMAND_RATE_LIMIT.capacity - 1);
+      expect(answered).toBeLessThan(COMMAND_RATE_LIMIT.capacity + 10);
+      expect(refused.length).toBe(burst - answered);
+      for (const r of refused) expect(r).toMatchObject({ ok: false, error: { code: "rate_limited", message: expect.stringMatching(/Try again/) } });
+
+      // The budget is the socket's: another user's socket is answered, and so are this user's sends (a budget of their own).
+      expect((await call(other.socket, "room:list", {})).ok).toBe(true);
+      expect((await call(greedy.socket, "message:send", { roomId: room.id, clientId: randomUUID(), body: "still here" })).ok).toBe(true);
+
+      // It refills at COMMAND_RATE_LIMIT.refillPerSecond: a second later a burst of that size is answered.
+      await new Promise((r) => setTimeout(r, 1_000));
+      const again = await Promise.all(Array.from({ length: COMMAND_RATE_LIMIT.refillPerSecond }, () => call(greedy.socket, "room:list", {})));
+      expect(again.every((r) => r.ok)).toBe(true);
+      expect(greedy.socket.connected).toBe(true);
     } finally {
       await server.close();
     }
