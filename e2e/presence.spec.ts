@@ -86,3 +86,42 @@ test("a room owner mutes and removes a member from the member list", async ({ br
   await owner.close();
   await member.close();
 });
+
+test("after a reconnect a tab reloads the member list on screen, and the others when they are shown again", async ({ browser }) => {
+  const alice = await ChatApp.signUp(browser, uniqueName("Alice"));
+  const roomIdShown = () => new URL(alice.page.url()).pathname.split("/").pop()!;
+  const firstName = uniqueName("first-");
+  await alice.createRoom(firstName);
+  const firstRoomId = roomIdShown();
+  await alice.openMembers();
+  await alice.expectMemberStatus(alice.name, "online");
+  await alice.createRoom(uniqueName("second-"));
+  // createRoom's wait for a room URL is already met by the first room's: wait for the new one.
+  await alice.page.waitForURL((url) => !url.pathname.endsWith(firstRoomId));
+  const secondRoomId = roomIdShown();
+  await alice.openMembers();
+  await alice.expectMemberStatus(alice.name, "online");
+
+  // The member lists the tab asks for from now on (the reconnect opens a new WebSocket).
+  const asked: string[] = [];
+  alice.page.on("websocket", (ws) =>
+    ws.on("framesent", ({ payload }) => {
+      const match = typeof payload === "string" ? /"room:members",\{"roomId":"([^"]+)"/.exec(payload) : null;
+      if (match) asked.push(match[1]!);
+    }),
+  );
+  await alice.setOffline(true);
+  await alice.setOffline(false);
+  await alice.expectConnected();
+  await expect.poll(() => asked).toEqual([secondRoomId]);
+  await alice.page.waitForTimeout(1_000);
+  expect(asked).toEqual([secondRoomId]); // not the first room's, which is not on screen
+
+  // Shown again, the first room's list loads again.
+  await alice.openRoom(firstName);
+  await alice.page.waitForURL((url) => url.pathname.endsWith(firstRoomId));
+  await alice.openMembers();
+  await alice.expectMemberStatus(alice.name, "online");
+  await expect.poll(() => asked).toEqual([secondRoomId, firstRoomId]);
+  await alice.close();
+});

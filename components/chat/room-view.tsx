@@ -53,6 +53,9 @@ export function RoomView({ roomId }: { roomId: string }) {
     if (unreadAfterSeq === undefined && room?.membership) setUnreadAfterSeq(unreadMark(room));
   }, [unreadAfterSeq, room]);
 
+  // The member list on screen is the one a reconnect reloads (the others load again when shown).
+  useEffect(() => client?.showMembers(roomId), [client, roomId]);
+
   // Load the latest messages and the member list once we are a member and connected (again after errors).
   useEffect(() => {
     if (isMember && connection === "connected") {
