@@ -47,15 +47,24 @@ export class ChatApp {
   }
 
   async createRoom(roomName: string): Promise<void> {
+    const from = this.page.url();
     await this.page.getByRole("button", { name: "New room" }).click();
     await this.page.getByLabel("Room name").fill(roomName);
     await this.page.getByRole("button", { name: "Create", exact: true }).click();
-    await this.page.waitForURL(/\/chat\/.+/);
+    await this.waitForRoomUrl(from);
   }
 
   async openRoom(roomName: string): Promise<void> {
-    await this.page.getByTestId("room-item").filter({ hasText: roomName }).first().click();
-    await this.page.waitForURL(/\/chat\/.+/);
+    const from = this.page.url();
+    const item = this.page.getByTestId("room-item").filter({ hasText: roomName }).first();
+    const already = (await item.getAttribute("aria-current")) === "page";
+    await item.click();
+    if (!already) await this.waitForRoomUrl(from);
+  }
+
+  /** A room's page other than `from` (a bare /chat\/.+/ wait would be met at once when a room is already shown). */
+  private async waitForRoomUrl(from: string): Promise<void> {
+    await this.page.waitForURL((url) => /\/chat\/.+/.test(url.pathname) && url.href !== from);
   }
 
   async send(body: string): Promise<void> {
