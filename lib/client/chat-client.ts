@@ -976,7 +976,6 @@ export class ChatClient {
     }
   }
 
-  /** Forgets a room's member list, typing and mutes (the user left it or was removed). */
   /** Drops a room's member list only (it loads again when the room is shown). */
   private forgetMemberList(roomId: string): void {
     this.membersRuns.delete(roomId);
@@ -987,6 +986,7 @@ export class ChatClient {
     this.setState({ members });
   }
 
+  /** Forgets a room's member list, typing and mutes (the user left it or was removed). */
   private dropMembers(roomId: string): void {
     this.membersRuns.delete(roomId);
     this.membershipWhileLoading.delete(roomId);
