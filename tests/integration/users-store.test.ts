@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RoomsStore, UsersStore } from "../../server/domain/ports";
 import type { SqlRunner } from "../../server/store/db/database";
 import { createPrismaStores } from "../../server/store/prisma";
-import { CONNECTION_PROFILES_SQL, createPrismaUsersStore } from "../../server/store/prisma/users.store";
+import { CONNECTION_PROFILES_SQL } from "../../server/store/prisma/users.store";
 import { backends, createTestDatabase, type TestDatabase } from "../support/databases";
 import { createRoom, createUser } from "../support/fixtures";
 import { genericPlanOf } from "../support/generic-plan";
@@ -23,9 +23,8 @@ describe.each(backends)("batched user look-ups and writes (%s)", (backend) => {
       statements += 1;
       return database.db.sql(query);
     };
-    store = createPrismaUsersStore({ prisma: database.db.prisma, sql });
     // As the server wires them: the rooms store reads a user's rooms through the users store.
-    rooms = createPrismaStores({ prisma: database.db.prisma, sql }).rooms;
+    ({ users: store, rooms } = createPrismaStores({ prisma: database.db.prisma, sql }));
   });
   afterAll(() => database?.dispose());
 
