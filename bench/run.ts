@@ -13,7 +13,6 @@ import { cpus, loadavg, totalmem } from "node:os";
 import path from "node:path";
 import { execSync } from "node:child_process";
 import { parseArgs } from "node:util";
-import { Redis } from "ioredis";
 import { shouldWatchPresence } from "../lib/contract";
 import { hashPassword } from "../server/domain/passwords";
 import { presenceWindowMs } from "../server/realtime/presence.handlers";
@@ -27,6 +26,7 @@ import type { ClientSpec, FanoutResult, Sender, ServerKind } from "./lib/protoco
 import type { Cpu, FanoutRun, RunResult, Series, SeriesKind, StepResult, WritePathResult } from "./lib/results";
 import { cpuWorkMs, loopbackRoundTrips } from "./lib/calibrate";
 import { createThrowawayDatabase } from "../scripts/lib/throwaway-database";
+import { benchRedisUrl, deleteKeysUnder, withRedis } from "./lib/redis";
 import { createRooms, createUsers, newTag } from "./lib/seed";
 import { writeReport } from "./report";
 
@@ -98,7 +98,7 @@ const wants = (series: SeriesKind) => !ONLY || ONLY.has(series);
 const EXTRA_ENV = Object.fromEntries((values["server-env"] ?? []).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
 
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
-const redisUrl = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL;
+const redisUrl = benchRedisUrl;
 const TWO_NODE = (values["two-node"] ?? !QUICK) && !values["no-two-node"] && Boolean(databaseUrl && redisUrl);
 /** Why the two-node row is not run, for the report. */
 const twoNodeSkipReason = () =>
@@ -280,16 +280,7 @@ async function prepare(tag: string, notes: string[]): Promise<Environment> {
   if (redisUrl) {
     base.REDIS_URL = redisUrl;
     base.REDIS_PREFIX = `parley-bench-${tag}`;
-    cleanups.push(() =>
-      withRedis(async (redis) => {
-        let cursor = "0";
-        do {
-          const [next, keys] = await redis.scan(cursor, "MATCH", `parley-bench-${tag}*`, "COUNT", 1000);
-          cursor = next;
-          if (keys.length > 0) await redis.del(...keys);
-        } while (cursor !== "0");
-      }),
-    );
+    cleanups.push(() => deleteKeysUnder(`parley-bench-${tag}`));
   }
   return {
     kind,
@@ -500,18 +491,6 @@ async function waitForOfflineSettled(env: Environment, label: string, users: num
     await sleep(1_000); // the last claimed batch is being settled
     log(`${label}: ${users} clients disconnected; offline grace queue empty after ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });
-}
-
-/** A short-lived client of the bench's Redis (BENCH_REDIS_URL / TEST_REDIS_URL), closed after `use`. */
-async function withRedis<T>(use: (redis: Redis) => Promise<T>): Promise<T> {
-  if (!redisUrl) throw new Error("the bench has no Redis (BENCH_REDIS_URL / TEST_REDIS_URL)");
-  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  try {
-    await redis.connect();
-    return await use(redis);
-  } finally {
-    redis.disconnect();
-  }
 }
 
 /**

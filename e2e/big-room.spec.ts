@@ -1,11 +1,13 @@
 import { readFileSync } from "node:fs";
 import { expect, test } from "@playwright/test";
+import { MEMBERS_SCROLL_PAGE } from "../lib/contract/limits";
 import { ChatApp } from "./support/chat-app";
 
 // A room of 300 seeded by scripts/e2e-server.mjs, which lowers
 // PRESENCE_ROOM_WIDE_MAX_MEMBERS to 250: too big for room-wide presence, so a
 // tab hears the presence of the members whose rows it shows (presence:watch),
-// and learns the others' when it scrolls to them.
+// and learns the others' when it scrolls to them; and its member list comes
+// in pages by name (MEMBERS_SCROLL_PAGE), more as it scrolls.
 const PORT = Number(process.env.E2E_PORT ?? 3100);
 const seeded = () =>
   readFileSync(`.tmp/e2e-data-${PORT}-big-room.jsonl`, "utf8")
@@ -14,7 +16,7 @@ const seeded = () =>
     .map((line) => JSON.parse(line) as { name: string; email: string });
 const account = (user: { name: string; email: string }) => ({ ...user, password: "bench password" });
 
-test("in a room of 300, the member list shows live presence for the rows on screen and catches up on scroll", async ({ browser }) => {
+test("in a room of 300, the member list loads in pages, shows live presence for the rows on screen and catches up on scroll", async ({ browser }) => {
   const users = seeded();
   expect(users).toHaveLength(300);
   // Names sort as load0, load1, load10, ..., load99: load1 is near the top, load99 last.
@@ -24,18 +26,30 @@ test("in a room of 300, the member list shows live presence for the rows on scre
   await alice.openMembers();
   await expect(alice.page.getByTestId("members-toggle")).toContainText("300 members");
   await alice.expectMemberStatus("load1", "offline");
+  // The first page only, and no online count (a paged list cannot know it).
+  const rows = alice.memberList().getByTestId("member");
+  await expect(rows).toHaveCount(MEMBERS_SCROLL_PAGE);
+  await expect(alice.page.getByTestId("online-count")).toHaveCount(0);
 
   // On screen: watched, so live.
   const bob = await ChatApp.signIn(browser, account(byName("load1")));
   await alice.expectMemberStatus("load1", "online");
 
-  // Far below the fold: not watched, so not told...
+  // Far below the fold, on a page not loaded yet: not watched, so not told...
   const zed = await ChatApp.signIn(browser, account(byName("load99")));
   await bob.setTabHidden(true); // sent after Zed's arrival: once Alice sees it, she would have seen Zed's too
   await alice.expectMemberStatus("load1", "away");
-  await expect(alice.member("load99")).toHaveAttribute("data-status", "offline");
+  await expect(alice.member("load99")).toHaveCount(0);
 
-  // ...until the row is scrolled into view: the watch answer carries the status now.
+  // ...until the list is scrolled to its end, a page at a time (the last row of
+  // 300 by name), and the row is on screen: its page and the watch carry the status now.
+  const more = alice.memberList().getByTestId("more-members");
+  for (let loaded = MEMBERS_SCROLL_PAGE; loaded < users.length; loaded += MEMBERS_SCROLL_PAGE) {
+    await expect(alice.member("load99")).toHaveCount(0);
+    await more.scrollIntoViewIfNeeded();
+    await expect(rows).toHaveCount(Math.min(users.length, loaded + MEMBERS_SCROLL_PAGE));
+  }
+  await expect(more).toHaveCount(0); // every member is loaded
   await alice.member("load99").scrollIntoViewIfNeeded();
   await alice.expectMemberStatus("load99", "online");
   // And it is live from then on.

@@ -26,11 +26,16 @@ function byName(a: MemberView, b: MemberView): number {
   return a.name.localeCompare(b.name, undefined, { sensitivity: "base" }) || a.id.localeCompare(b.id);
 }
 
-/** The room's members with their status, online (and away) first, then offline; and the online count. */
+/**
+ * The room's members with their status: online (and away) first, then
+ * offline; and all of them by name (how a big room's list is shown, see
+ * RoomMembersState.paged).
+ */
 export function useRoomMembers(roomId: string): {
   state: RoomMembersState | undefined;
   online: MemberView[];
   offline: MemberView[];
+  byName: MemberView[];
 } {
   const state = useChat((s) => s.members[roomId]);
   const presence = useChat((s) => s.presence);
@@ -38,6 +43,7 @@ export function useRoomMembers(roomId: string): {
   return useMemo(() => {
     const online: MemberView[] = [];
     const offline: MemberView[] = [];
+    const all: MemberView[] = [];
     for (const m of state?.list ?? []) {
       const p: PresenceEntry | undefined = presence[m.id];
       const view: MemberView = {
@@ -47,8 +53,9 @@ export function useRoomMembers(roomId: string): {
         mutedUntil: mutes[m.id] ?? null,
       };
       (view.status === "offline" ? offline : online).push(view);
+      if (state?.paged) all.push(view);
     }
-    return { state, online: online.sort(byName), offline: offline.sort(byName) };
+    return { state, online: online.sort(byName), offline: offline.sort(byName), byName: all.sort(byName) };
   }, [state, presence, mutes]);
 }
 
@@ -219,7 +226,7 @@ export function MemberPanel({
   const client = useChatClient();
   const me = useChat((s) => s.me);
   const isAdmin = useChat((s) => s.isAdmin);
-  const { state, online, offline } = useRoomMembers(room.id);
+  const { state, online, offline, byName: everyone } = useRoomMembers(room.id);
   const now = useNow(30_000);
   const closeRef = useRef<HTMLButtonElement>(null);
   const [confirm, setConfirm] = useState<{ kind: "kick" | "ban"; member: MemberView } | null>(null);
@@ -326,7 +333,7 @@ export function MemberPanel({
     />
   );
 
-  const total = (state?.list.length ?? 0) || room.memberCount;
+  const total = (!state?.paged && state?.list.length) || room.memberCount;
 
   return (
     <>
@@ -379,6 +386,13 @@ export function MemberPanel({
                 <RetryIcon size={13} /> Try again
               </Button>
             </div>
+          ) : state.paged ? (
+            <>
+              <Section title="Members" count={room.memberCount}>
+                {everyone.map(renderMember)}
+              </Section>
+              {state.next ? <MoreMembers state={state} root={listRef} onMore={() => client?.loadMoreMembers(room.id)} /> : null}
+            </>
           ) : (
             <>
               <Section title="Online" count={online.length}>
@@ -394,6 +408,37 @@ export function MemberPanel({
         </div>
       </aside>
     </>
+  );
+}
+
+/**
+ * The end of a big room's loaded list: loads the next page when it comes
+ * within a screenful of view (and on click, for keyboards), or says why it could not.
+ */
+function MoreMembers({ state, root, onMore }: { state: RoomMembersState; root: RefObject<HTMLElement | null>; onMore: () => void }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const latestOnMore = useRef(onMore);
+  latestOnMore.current = onMore;
+  const failed = state.status === "error";
+  useEffect(() => {
+    const target = ref.current;
+    if (!target || failed) return;
+    // A new observer reports at once whether the end is near: after each page,
+    // if it still is (a tall screen), the next page loads too.
+    const observer = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting)) latestOnMore.current();
+    }, { root: root.current, rootMargin: "100% 0px" });
+    observer.observe(target);
+    return () => observer.disconnect();
+  }, [root, failed, state.list]);
+  return (
+    <div ref={ref} data-testid="more-members" className="flex flex-col items-start gap-2 px-2 py-3 text-[12.5px] text-ink-muted">
+      {failed ? <p role="alert">Couldn&apos;t load more members{state.error ? `: ${state.error.message}` : ""}.</p> : null}
+      <Button variant="secondary" size="sm" disabled={state.status === "loading"} onClick={onMore}>
+        {failed ? <RetryIcon size={13} /> : null}
+        {state.status === "loading" ? "Loading more members…" : failed ? "Try again" : "Show more members"}
+      </Button>
+    </div>
   );
 }
 

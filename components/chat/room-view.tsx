@@ -132,10 +132,10 @@ export function RoomView({ roomId }: { roomId: string }) {
   );
 }
 
-/** "3 online · 12 members": opens the member list. */
+/** "3 online · 12 members": opens the member list. A big room's list comes in pages, so its online count is not known. */
 function MembersButton({ room, open, controls, onToggle }: { room: RoomSummary; open: boolean; controls: string; onToggle: () => void }) {
   const { state, online } = useRoomMembers(room.id);
-  const known = state !== undefined && (state.status === "ready" || state.list.length > 0);
+  const known = state !== undefined && !state.paged && (state.status === "ready" || state.list.length > 0);
   const total = room.memberCount;
   return (
     <button

@@ -25,7 +25,8 @@ export interface ClientToServerEvents {
   "typing:stop": (payload: CommandInput<"typing:stop">) => void;
   /** Ack data: the user's resulting status over all their connections. */
   "presence:set": Command<"presence:set", { status: PresenceStatus }>;
-  "room:members": Command<"room:members", { members: RoomMember[] }>;
+  /** Ack data: a page of members by name; `next` asks for the page after it (null: this was the last). */
+  "room:members": Command<"room:members", { members: RoomMember[]; next: string | null }>;
   /**
    * Ack data: the status now of those of the users who are members of the room
    * (later changes come as `presence:changed`). No `lastSeenAt`: `room:members` has it.

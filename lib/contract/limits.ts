@@ -4,6 +4,18 @@ export const MAX_ROOM_NAME_LENGTH = 48;
 /** Page size bounds for `room:history` and `room:sync`. */
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
+/**
+ * `room:members` pages: at most this many members per answer (also the default,
+ * so a room up to this size comes whole, in one call).
+ */
+export const MEMBERS_PAGE_MAX = 1_000;
+/**
+ * The page the browser asks for in rooms bigger than MEMBERS_PAGE_MAX, as the
+ * list scrolls: a few screenfuls. One call costs the server in proportion to
+ * its page (a room of 10,000 in one answer was 1.2 MB and 150-190 ms here),
+ * and every tab showing the room asks again after a reconnect.
+ */
+export const MEMBERS_SCROLL_PAGE = 100;
 /** Largest payload the server reads from a socket, in bytes (the socket is dropped above it). */
 export const MAX_SOCKET_PAYLOAD_BYTES = 64 * 1024;
 

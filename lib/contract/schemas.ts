@@ -2,7 +2,7 @@
 // validates everything it receives) and the client (which validates before it
 // sends, so the UI can explain a problem without a round trip).
 import { z } from "zod";
-import { DEFAULT_PAGE_SIZE, MAX_BODY_LENGTH, MAX_PAGE_SIZE, MAX_ROOM_NAME_LENGTH, PRESENCE_WATCH_MAX } from "./limits";
+import { DEFAULT_PAGE_SIZE, MAX_BODY_LENGTH, MAX_PAGE_SIZE, MAX_ROOM_NAME_LENGTH, MEMBERS_PAGE_MAX, PRESENCE_WATCH_MAX } from "./limits";
 
 const id = z.string().min(1).max(64);
 const seq = z.number().int().min(0);
@@ -47,7 +47,15 @@ export const schemas = {
   "typing:stop": z.object({ roomId: id }),
   /** What this connection reports: `away` when the page is hidden or idle, `online` when it is used again. */
   "presence:set": z.object({ status: z.enum(["online", "away"]) }),
-  "room:members": z.object({ roomId: id }),
+  /**
+   * One page of a room's members, by name: the first without `after`, the next
+   * with the answer's `next` (an opaque cursor).
+   */
+  "room:members": z.object({
+    roomId: id,
+    after: z.string().min(1).max(512).optional(),
+    limit: z.number().int().min(1).max(MEMBERS_PAGE_MAX).default(MEMBERS_PAGE_MAX),
+  }),
   /**
    * The members of a big room whose presence this socket wants (the ones it
    * shows); replaces what it watched before, `[]` stops. See PRESENCE_ROOM_WIDE_MAX_MEMBERS.

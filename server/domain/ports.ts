@@ -2,6 +2,7 @@
 // the implementations (Prisma for durable data; memory or Redis for shared
 // ephemeral state); tests use the same real implementations.
 import type { ChatMessage, PresenceStatus, RoomRole, RoomSummary } from "../../lib/contract";
+import type { MemberKey } from "./member-cursor";
 
 export type UserRole = "USER" | "ADMIN";
 
@@ -63,8 +64,11 @@ export interface RoomsStore {
   countMembersOf(roomIds: string[]): Promise<Map<string, number>>;
   /** The member ids of several rooms (none for a room that does not exist). */
   listMemberIdsOf(roomIds: string[]): Promise<Map<string, Set<string>>>;
-  /** Every member of the room with their role and persisted last-seen time, by name. */
-  listMembers(roomId: string): Promise<MemberRecord[]>;
+  /**
+   * Members of the room with their role and persisted last-seen time, ordered
+   * by name then id: at most `limit`, after `after` when given (keyset paging).
+   */
+  listMembers(roomId: string, page: { after?: MemberKey; limit: number }): Promise<MemberRecord[]>;
   /** Moves lastReadSeq forward to `seq` (never backwards, never past the room's lastSeq). */
   markRead(roomId: string, userId: string, seq: number): Promise<number>;
 }

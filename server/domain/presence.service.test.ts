@@ -27,7 +27,7 @@ function harness(store: PresenceStore = createMemoryPresenceStore(), db = { down
           if (db.down) throw new Error("database unavailable");
           return ["r1", "r2"];
         },
-        members: async () => members,
+        members: async () => ({ members, next: "cursor" }),
       },
       roomSizes: {
         of: async (roomIds) => {
@@ -240,11 +240,14 @@ describe("presence service", () => {
     const h = harness();
     const a = h.node("A");
     await a.connected(conn(ann, "tab1"));
-    const members = await a.roomMembers({ id: ann.id, name: ann.name, role: "USER" }, "r1");
-    expect(members).toEqual([
-      { id: ann.id, name: "Ann", role: "OWNER", status: "online", lastSeenAt: null, mutedUntil: null },
-      { id: ben.id, name: "Ben", role: "MEMBER", status: "offline", lastSeenAt: "2026-01-01T00:00:00.000Z", mutedUntil: null },
-    ]);
+    const page = await a.roomMembers({ id: ann.id, name: ann.name, role: "USER" }, "r1", { limit: 2 });
+    expect(page).toEqual({
+      members: [
+        { id: ann.id, name: "Ann", role: "OWNER", status: "online", lastSeenAt: null, mutedUntil: null },
+        { id: ben.id, name: "Ben", role: "MEMBER", status: "offline", lastSeenAt: "2026-01-01T00:00:00.000Z", mutedUntil: null },
+      ],
+      next: "cursor", // the rooms service's, passed through
+    });
   });
 
   it("alone (embedded), a graceful stop announces and records its users offline at once", async () => {

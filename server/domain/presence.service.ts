@@ -333,9 +333,10 @@ export function createPresenceService(deps: PresenceServiceDeps) {
       }
     },
 
-    /** The members of a room the actor belongs to, each with their presence. */
-    async roomMembers(actor: Actor, roomId: string): Promise<RoomMember[]> {
-      return withStatus(await deps.rooms.members(actor, roomId));
+    /** A page of the members of a room the actor belongs to, each with their presence (see RoomsService.members). */
+    async roomMembers(actor: Actor, roomId: string, page: { after?: string; limit: number }): Promise<{ members: RoomMember[]; next: string | null }> {
+      const { members, next } = await deps.rooms.members(actor, roomId, page);
+      return { members: await withStatus(members), next };
     },
 
     statusesOf,

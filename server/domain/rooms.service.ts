@@ -1,5 +1,6 @@
 import type { CommandPayload, RoomSummary } from "../../lib/contract";
 import { AppError, enforce, forbidden, notFound } from "./errors";
+import { decodeMemberCursor, encodeMemberCursor } from "./member-cursor";
 import type { MemberRecord, MembershipRecord, RateLimits, RoomsStore } from "./ports";
 import type { SocketIdentity } from "./socket-tokens";
 
@@ -44,10 +45,16 @@ export function createRoomsService(rooms: RoomsStore, limits: RateLimits) {
 
     memberRoomIds: (actor: Pick<Actor, "id">) => rooms.listMemberRoomIds(actor.id),
 
-    /** The members of a room the actor belongs to. */
-    async members(actor: Actor, roomId: string): Promise<MemberRecord[]> {
+    /** A page of the members of a room the actor belongs to, by name; `next`: the cursor of the page after it. */
+    async members(actor: Actor, roomId: string, page: { after?: string; limit: number }): Promise<{ members: MemberRecord[]; next: string | null }> {
+      const after = page.after === undefined ? undefined : decodeMemberCursor(page.after);
       await requireMembership(actor, roomId);
-      return rooms.listMembers(roomId);
+      // One row more than asked says whether there is a next page.
+      const rows = await rooms.listMembers(roomId, { after, limit: page.limit + 1 });
+      if (rows.length <= page.limit) return { members: rows, next: null };
+      const members = rows.slice(0, page.limit);
+      const last = members[members.length - 1]!;
+      return { members, next: encodeMemberCursor({ name: last.name, id: last.id }) };
     },
 
     memberCounts: (roomIds: string[]) => rooms.countMembersOf(roomIds),

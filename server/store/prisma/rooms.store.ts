@@ -98,10 +98,14 @@ export function createPrismaRoomsStore(prisma: AppPrismaClient, memberRoomIds: (
         return ids;
       }),
 
-    listMembers: (roomId) =>
+    listMembers: (roomId, { after, limit }) =>
       guard(async () => {
         const rows = await prisma.membership.findMany({
-          where: { roomId },
+          // Keyset: the members sorting after `after` by (name, id), the order below.
+          where: after
+            ? { roomId, OR: [{ user: { name: { gt: after.name } } }, { user: { name: after.name }, userId: { gt: after.id } }] }
+            : { roomId },
+          take: limit,
           select: { role: true, mutedUntil: true, user: { select: { id: true, name: true, lastSeenAt: true } } },
           orderBy: [{ user: { name: "asc" } }, { userId: "asc" }],
         });
