@@ -64,7 +64,7 @@ export interface PresenceServiceDeps {
   nodeId: string;
   rooms: Pick<RoomsService, "memberRoomIds" | "members">;
   /** Member counts (cached): rooms bigger than `roomWideMaxMembers` are told through watchers. */
-  roomSizes: RoomCache<number>;
+  roomSizes: Pick<RoomCache<number>, "of">;
   /** Default PRESENCE_ROOM_WIDE_MAX_MEMBERS (tests lower it). */
   roomWideMaxMembers?: number;
   users: Pick<UsersService, "markLastSeen">;

@@ -30,6 +30,16 @@ describe("room cache", () => {
     expect(db.queries.at(-1)).toEqual(["a"]);
   });
 
+  it("loads a forgotten room again at the next ask, within the TTL, and leaves the others cached", async () => {
+    const db = counter({ a: 3, b: 300 });
+    const sizes = createRoomCache(db.load, 0, { ttlMs: 60_000 });
+    await sizes.of(["a", "b"]);
+    sizes.forget("a");
+    sizes.forget("unknown");
+    await sizes.of(["a", "b"]);
+    expect(db.queries).toEqual([["a", "b"], ["a"]]);
+  });
+
   it("does not keep a failed load", async () => {
     const db = counter({ a: 3 });
     const sizes = createRoomCache(db.load, 0, { ttlMs: 60_000 });

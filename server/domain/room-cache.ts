@@ -7,10 +7,10 @@
 // backend: on this 2-core machine, asking the database at every watch cut the
 // benchmark's connect rate to a fifth.
 //
-// Either may be up to `ttlMs` old: the client side allows for that in the
-// counts (shouldWatchPresence); a member who joined in the last `ttlMs` can't
-// be watched yet on a node that cached the room before (the next watch gets
-// them), and one who left can be, for as long.
+// Either may be up to `ttlMs` old, unless the room is forgotten when its
+// members change (the realtime layer does, on every node: see
+// userSocketsEverywhere): the client side allows for stale counts
+// (shouldWatchPresence).
 
 /** How long a count or a member list is trusted. */
 export const ROOM_CACHE_TTL_MS = 10_000;
@@ -18,6 +18,8 @@ export const ROOM_CACHE_TTL_MS = 10_000;
 export interface RoomCache<T> {
   /** The value for each room (loaded together, in one query, where missing or stale). */
   of(roomIds: readonly string[]): Promise<Map<string, T>>;
+  /** Drops a room's value: the next ask loads it again (a query in flight answers only those who asked before). */
+  forget(roomId: string): void;
 }
 
 /**
@@ -55,6 +57,9 @@ export function createRoomCache<T>(
       }
       const values = await Promise.all(roomIds.map((id) => cache.get(id)!.value));
       return new Map(roomIds.map((id, i) => [id, values[i]!]));
+    },
+    forget(roomId) {
+      cache.delete(roomId);
     },
   };
 }

@@ -109,7 +109,7 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps): Real
     services,
     tokens: services.tokens,
     metrics: deps.metrics,
-    userSockets: userSocketsEverywhere(io, crossNode),
+    userSockets: userSocketsEverywhere(io, crossNode, (roomId) => presence.membersChanged(roomId)),
   };
   broadcastLateCommits(io, ctx);
   const dispatch = createDispatcher(

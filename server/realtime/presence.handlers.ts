@@ -54,6 +54,7 @@ export function createPresenceRealtime(
   },
 ) {
   const { counters, logger } = ctx;
+  const roomSizes = createRoomCache((roomIds) => ctx.services.rooms.memberCounts(roomIds), 0);
   const presence = createPresenceService({
     store: ctx.store,
     nodeId: ctx.nodeId,
@@ -61,7 +62,7 @@ export function createPresenceRealtime(
     users: ctx.services.users,
     logger,
     timings: ctx.timings,
-    roomSizes: createRoomCache((roomIds) => ctx.services.rooms.memberCounts(roomIds), 0),
+    roomSizes,
     roomWideMaxMembers: ctx.roomWideMaxMembers,
     onAnnounced: (status) => ctx.metrics?.presenceChanges.inc({ status }),
     publish: ({ roomIds, toWatchers, ...event }) => {
@@ -100,7 +101,12 @@ export function createPresenceRealtime(
     (roomId) => presenceWindowMs(io.sockets.adapter.rooms.get(channels.room(roomId))?.size ?? 0),
   );
 
-  /** Member ids of the rooms being watched through (cached: a watch must not cost a query). */
+  /**
+   * Member ids of the rooms being watched through (cached: a watch must not
+   * cost a query). Forgotten when the room's members change (membersChanged):
+   * the browser watches a joiner as soon as their row appears, and a stale
+   * roster would drop that watch until the cache expired.
+   */
   const rosters = createRoomCache((roomIds) => ctx.services.rooms.memberIdsOf(roomIds), new Set<string>());
 
   const commands: CommandHandlers = {
@@ -148,6 +154,12 @@ export function createPresenceRealtime(
     },
 
     disconnected: (socket: ParleySocket) => void presence.disconnected(socket.id),
+
+    /** A room's members changed (on any node): its cached count and member ids are reloaded at the next ask. */
+    membersChanged(roomId: string): void {
+      roomSizes.forget(roomId);
+      rosters.forget(roomId);
+    },
 
     start: () => presence.start(),
     stop: async () => {

@@ -32,10 +32,13 @@ export interface UserSockets {
  * seq gap at its next message and fills it with `room:sync`.
  *
  * `crossNode`: there are other nodes to tell (a Redis adapter); without one
- * (embedded mode) the change is local only.
+ * (embedded mode) the change is local only. `membersChanged`: told on every
+ * node when a room's members change (a join or a leave), before its sockets
+ * move.
  */
-export function userSocketsEverywhere(io: ParleyServer, crossNode: boolean): UserSockets {
+export function userSocketsEverywhere(io: ParleyServer, crossNode: boolean, membersChanged: (roomId: string) => void = () => {}): UserSockets {
   const applyHere = (change: UserSocketsChange) => {
+    if (change.op !== "disconnect") membersChanged(change.roomId);
     const sockets = io.local.in(channels.user(change.userId));
     if (change.op === "join") sockets.socketsJoin(channels.room(change.roomId));
     else if (change.op === "leave") {

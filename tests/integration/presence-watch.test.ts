@@ -141,6 +141,31 @@ describe("presence in big rooms: by watching (in-process, embedded mode)", () =>
     expect(await call(annSocket, "presence:watch", { roomId, userIds: [ben!.id] })).toMatchObject({ ok: false, error: { code: "forbidden" } });
   });
 
+  it("a member who just joined can be watched at once, and one who just left no longer can (the roster cache is not waited out)", async () => {
+    const {
+      roomId,
+      users: [ann, ben],
+    } = await roomOf("Ann", "Ben", "Cat", "Dan");
+    const eve = await server.createUser("Eve");
+    const annSocket = await server.connectAs(ann!);
+    const annHears = collectPresence(annSocket);
+    await watch(annSocket, roomId, [ben!.id]); // the node now has the room's members cached
+
+    const eveSocket = await server.connectAs(eve!);
+    await ok(eveSocket, "room:join", { roomId });
+    // Her row appears (room:member-joined) and the panel watches her with the rest.
+    expect((await watch(annSocket, roomId, [ben!.id, eve!.id])).statuses).toEqual([
+      { userId: ben!.id, status: "offline" },
+      { userId: eve!.id, status: "online" },
+    ]);
+    await ok(eveSocket, "presence:set", { status: "away" });
+    await until(() => eventsAbout(annHears, eve!.id).includes("away"), 5_000, "Ann hears Eve away");
+
+    const benSocket = await server.connectAs(ben!);
+    await ok(benSocket, "room:leave", { roomId });
+    expect((await watch(annSocket, roomId, [ben!.id, eve!.id])).statuses).toEqual([{ userId: eve!.id, status: "away" }]);
+  });
+
   it("answers bad watches and floods with a stable code", async () => {
     const {
       roomId,
