@@ -19,7 +19,7 @@ import { createSocketTokens } from "../server/domain/socket-tokens";
 import { openMigratedDatabase } from "../server/store/db/database";
 import { createThrowawayDatabase } from "../scripts/lib/throwaway-database";
 import { cpuSeconds } from "./lib/proc";
-import { buildEntries, startServer } from "./lib/processes";
+import { buildEntries, parleyEnv, startServer } from "./lib/processes";
 import { benchRedisUrl, deleteKeysUnder } from "./lib/redis";
 import { createRooms, createUsers, newTag } from "./lib/seed";
 import { ms, summarize } from "./lib/stats";
@@ -63,12 +63,7 @@ try {
     entry: entries.parley,
     probe: entries.probe,
     env: {
-      ...process.env,
-      NODE_ENV: "production",
-      HOST: "127.0.0.1",
-      PORT: "0",
-      AUTH_SECRET: authSecret,
-      LOG_LEVEL: "warn",
+      ...parleyEnv(authSecret),
       DATABASE_URL: database.url,
       REDIS_URL: benchRedisUrl,
       REDIS_PREFIX: redisPrefix,

@@ -21,7 +21,7 @@ import { openMigratedDatabase, type Database } from "../server/store/db/database
 import { freePort } from "../tests/support/ports";
 import { cpuWindow } from "./lib/proc";
 import { startLoadGenerators, type LoadGenerator } from "./lib/load-generators";
-import { buildEntries, ROOT, startServer, type ServerProcess } from "./lib/processes";
+import { buildEntries, parleyEnv, ROOT, startServer, type ServerProcess } from "./lib/processes";
 import type { ClientSpec, FanoutResult, Sender, ServerKind } from "./lib/protocol";
 import type { Cpu, FanoutRun, RunResult, Series, SeriesKind, StepResult, WritePathResult } from "./lib/results";
 import { cpuWorkMs, loopbackRoundTrips } from "./lib/calibrate";
@@ -232,21 +232,13 @@ interface Environment {
 async function prepare(tag: string, notes: string[]): Promise<Environment> {
   const authSecret = randomBytes(32).toString("base64url");
   const base: Record<string, string | undefined> = {
-    ...process.env,
-    NODE_ENV: "production",
-    HOST: "127.0.0.1",
-    PORT: "0",
-    AUTH_SECRET: authSecret,
-    LOG_LEVEL: "warn",
+    ...parleyEnv(authSecret),
     // Long enough that no token expires mid-run (the expiry timer would close the socket).
     SOCKET_TOKEN_TTL_SECONDS: "86400",
     SHUTDOWN_GRACE_SECONDS: "20",
     // The limiter still runs on every send (its cost is part of the write path), but the
     // bench's senders (up to 150 msg/s each in the write-path phase) must not hit it.
     RATE_LIMIT_MESSAGES_PER_10S: "100000000",
-    NEXT_TELEMETRY_DISABLED: "1",
-    REDIS_URL: undefined,
-    DATABASE_URL: undefined,
   };
   const cleanups: (() => Promise<void>)[] = [];
   let layout: Layout;

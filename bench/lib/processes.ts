@@ -40,6 +40,25 @@ export async function buildEntries(): Promise<Entries> {
   return { parley: at("parley"), baseline: at("baseline"), loadGenerator: at("load-generator"), probe: at("probe") };
 }
 
+/**
+ * What every Parley process a bench starts runs with: production mode on
+ * loopback, a port of its own, quiet logs, and no database or Redis unless the
+ * caller adds them (never the ones in the caller's environment by accident).
+ */
+export function parleyEnv(authSecret: string): Record<string, string | undefined> {
+  return {
+    ...process.env,
+    NODE_ENV: "production",
+    HOST: "127.0.0.1",
+    PORT: "0",
+    AUTH_SECRET: authSecret,
+    LOG_LEVEL: "warn",
+    NEXT_TELEMETRY_DISABLED: "1",
+    REDIS_URL: undefined,
+    DATABASE_URL: undefined,
+  };
+}
+
 export interface ServerProcess {
   label: string;
   pid: number;
