@@ -11,6 +11,8 @@ export default defineConfig({
         },
       },
       {
+        // The browser's modules (lib/client) import with Next's "@/" alias.
+        resolve: { alias: { "@": import.meta.dirname } },
         test: {
           name: "integration",
           include: ["tests/integration/**/*.test.ts"],
