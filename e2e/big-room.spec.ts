@@ -16,7 +16,7 @@ const seeded = () =>
     .map((line) => JSON.parse(line) as { name: string; email: string });
 const account = (user: { name: string; email: string }) => ({ ...user, password: "bench password" });
 
-test("in a room of 300, the member list loads in pages, shows live presence for the rows on screen and catches up on scroll", async ({ browser }) => {
+test("in a room of 300, the member list loads in pages, shows live presence for the rows on screen, catches up on scroll and is searched", async ({ browser }) => {
   const users = seeded();
   expect(users).toHaveLength(300);
   // Names sort as load0, load1, load10, ..., load99: load1 is near the top, load99 last.
@@ -55,6 +55,17 @@ test("in a room of 300, the member list loads in pages, shows live presence for 
   // And it is live from then on.
   await zed.setTabHidden(true);
   await alice.expectMemberStatus("load99", "away");
+
+  // A big room's list is searched on the server: part of a name, any case.
+  const search = alice.page.getByTestId("member-search");
+  await search.fill("LOAD29");
+  await expect(rows).toHaveCount(11); // load29, load290 ... load299
+  await expect(alice.member("load29")).toBeVisible();
+  await search.fill("nobody");
+  await expect(alice.page.getByTestId("no-member-match")).toBeVisible();
+  await expect(rows).toHaveCount(0);
+  await search.fill("");
+  await expect(rows).toHaveCount(MEMBERS_SCROLL_PAGE); // everyone again, from the first page
 
   await Promise.all([alice.close(), bob.close(), zed.close()]);
 });

@@ -3,9 +3,9 @@
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type RefObject } from "react";
 import { Avatar } from "@/components/ui/avatar";
 import { Button, IconButton } from "@/components/ui/button";
-import { BanIcon, MicIcon, MicOffIcon, MoreIcon, RetryIcon, UserMinusIcon, XIcon } from "@/components/ui/icons";
+import { BanIcon, MicIcon, MicOffIcon, MoreIcon, RetryIcon, SearchIcon, UserMinusIcon, XIcon } from "@/components/ui/icons";
 import { Menu, type MenuItem } from "@/components/ui/menu";
-import { PRESENCE_WATCH_MAX, type PresenceStatus, type RoomRole, type RoomSummary } from "@/lib/contract";
+import { MEMBER_SEARCH_MAX_LENGTH, PRESENCE_WATCH_MAX, type PresenceStatus, type RoomRole, type RoomSummary } from "@/lib/contract";
 import type { MemberEntry, PresenceEntry, RoomMembersState } from "@/lib/client/chat-client";
 import { useChat, useChatClient } from "@/lib/client/chat-context";
 import { formatAgo, formatTime } from "@/lib/client/format";
@@ -376,6 +376,10 @@ export function MemberPanel({
           </div>
         ) : null}
 
+        {state?.paged ? (
+          <MemberSearch key={room.id} roomName={room.name} initial={state.search} onSearch={(text) => client?.searchMembers(room.id, text)} />
+        ) : null}
+
         <div ref={listRef} className="scroll-thin min-h-0 flex-1 overflow-y-auto px-2 pb-4">
           {!state || (state.status === "loading" && state.list.length === 0) ? (
             <MembersSkeleton />
@@ -388,8 +392,14 @@ export function MemberPanel({
             </div>
           ) : state.paged ? (
             <>
-              <Section title="Members" count={room.memberCount}>
-                {everyone.map(renderMember)}
+              <Section title={state.search ? `Names with “${state.search}”` : "Members"} count={state.search ? everyone.length : room.memberCount}>
+                {state.search && everyone.length === 0 && state.status === "ready" ? (
+                  <p data-testid="no-member-match" className="px-2 py-1 text-[12.5px] text-ink-faint">
+                    No member&apos;s name has “{state.search}”.
+                  </p>
+                ) : (
+                  everyone.map(renderMember)
+                )}
               </Section>
               {state.next ? <MoreMembers state={state} root={listRef} onMore={() => client?.loadMoreMembers(room.id)} /> : null}
             </>
@@ -408,6 +418,43 @@ export function MemberPanel({
         </div>
       </aside>
     </>
+  );
+}
+
+/** How long typing pauses before a search is sent: one request per word, not per key. */
+const SEARCH_DEBOUNCE_MS = 250;
+
+/** The search box of a big room's member list (the server searches; see ChatClient.searchMembers). */
+function MemberSearch({ roomName, initial, onSearch }: { roomName: string; initial: string; onSearch: (text: string) => void }) {
+  const [text, setText] = useState(initial);
+  const latestOnSearch = useRef(onSearch);
+  latestOnSearch.current = onSearch;
+  useEffect(() => {
+    const timer = setTimeout(() => latestOnSearch.current(text), SEARCH_DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [text]);
+  return (
+    <div className="relative mx-3 mt-3 shrink-0">
+      <SearchIcon size={14} className="pointer-events-none absolute left-2.5 top-1/2 -translate-y-1/2 text-ink-faint" />
+      <input
+        type="search"
+        data-testid="member-search"
+        aria-label={`Find a member of ${roomName}`}
+        placeholder="Find a member"
+        value={text}
+        maxLength={MEMBER_SEARCH_MAX_LENGTH}
+        autoComplete="off"
+        onChange={(e) => setText(e.target.value)}
+        onKeyDown={(e) => {
+          // Escape clears the search first; the drawer closes on the next one.
+          if (e.key === "Escape" && text) {
+            e.stopPropagation();
+            setText("");
+          }
+        }}
+        className="h-8 w-full rounded-md border border-line-strong bg-elevated pl-8 pr-2 text-[13px] text-ink outline-none transition-[border-color,box-shadow] placeholder:text-ink-faint focus:border-accent focus:ring-[3px] focus:ring-ring"
+      />
+    </div>
   );
 }
 

@@ -24,6 +24,7 @@ import {
   ERROR_TEXT,
   fromPresenceBatch,
   MAX_BODY_LENGTH,
+  MEMBER_SEARCH_MAX_LENGTH,
   MEMBERS_PAGE_MAX,
   MEMBERS_SCROLL_PAGE,
   PRESENCE_WATCH_MAX,
@@ -109,6 +110,8 @@ export interface RoomMembersState {
   paged: boolean;
   /** Where the next page starts (the server's cursor); null once every member is loaded. */
   next: string | null;
+  /** A paged list can be searched (searchMembers): "" or the part of a name its members have. */
+  search: string;
 }
 
 export interface PresenceEntry {
@@ -946,20 +949,42 @@ export class ChatClient {
   loadMoreMembers(roomId: string): void {
     const current = this.state.members[roomId];
     if (!current?.next || current.status === "loading" || !this.socket.connected) return;
-    void this.loadMembers(roomId, current.next);
+    void this.loadMembers(roomId, { after: current.next });
   }
 
-  /** The first page (replacing the list; after a reconnect too), or the page from `after` (appended). */
-  private async loadMembers(roomId: string, after?: string): Promise<void> {
+  /**
+   * Shows only the members of a paged list whose name contains `text`
+   * (ignoring case), from the first page; "" shows everyone again. The server
+   * searches: the list holds a few pages of a room of thousands.
+   */
+  searchMembers(roomId: string, text: string): void {
+    const current = this.state.members[roomId];
+    const search = text.trim().slice(0, MEMBER_SEARCH_MAX_LENGTH);
+    if (!current?.paged || search === current.search) return;
+    void this.loadMembers(roomId, { search });
+  }
+
+  /**
+   * The first page (replacing the list; after a reconnect too), or the page
+   * from `after` (appended); of the list's current search unless `search` is given.
+   */
+  private async loadMembers(roomId: string, which: { after?: string; search?: string } = {}): Promise<void> {
+    const { after } = which;
     const run = ++this.membersRun;
     this.membersRuns.set(roomId, run);
     const previous = this.state.members[roomId];
     const paged = after !== undefined || previous?.paged === true || this.watchesPresenceIn(this.findRoom(roomId)?.memberCount ?? 0);
-    this.setMembers(roomId, { status: "loading", error: null, list: previous?.list ?? [], paged, next: previous?.next ?? null });
+    const search = which.search ?? previous?.search ?? "";
+    this.setMembers(roomId, { status: "loading", error: null, list: previous?.list ?? [], paged, next: previous?.next ?? null, search });
     this.membershipWhileLoading.set(roomId, []);
     const since = this.presenceTick;
     const limit = paged ? MEMBERS_SCROLL_PAGE : MEMBERS_PAGE_MAX;
-    const result = await this.request("room:members", after === undefined ? { roomId, limit } : { roomId, limit, after });
+    const result = await this.request("room:members", {
+      roomId,
+      limit,
+      ...(after === undefined ? {} : { after }),
+      ...(search ? { search } : {}),
+    });
     if (this.membersRuns.get(roomId) !== run) return; // dropped, or a newer load runs
     this.membersRuns.delete(roomId);
     const replay = this.membershipWhileLoading.get(roomId) ?? [];
@@ -985,7 +1010,7 @@ export class ChatClient {
     }
     const { next } = result.data;
     // A room that grew past one page since its count was read is paged from now on.
-    const members: RoomMembersState = { status: "ready", error: null, list, paged: paged || next !== null, next };
+    const members: RoomMembersState = { status: "ready", error: null, list, paged: paged || next !== null, next, search };
     this.setState({ presence, members: { ...this.state.members, [roomId]: members } });
     // Mutes that began before this tab opened the room.
     for (const m of result.data.members) if (m.mutedUntil) this.onMemberMuted(roomId, { id: m.id, name: m.name }, m.mutedUntil);
@@ -997,7 +1022,8 @@ export class ChatClient {
     if (!current) return;
     const has = current.list.some((m) => m.id === user.id);
     if (joined) {
-      if (!has) this.setMembers(roomId, { ...current, list: [...current.list, { id: user.id, name: user.name, role: "MEMBER" }] });
+      const shown = !current.search || user.name.toLocaleLowerCase().includes(current.search.toLocaleLowerCase());
+      if (!has && shown) this.setMembers(roomId, { ...current, list: [...current.list, { id: user.id, name: user.name, role: "MEMBER" }] });
       // Joining takes a connection: the joiner is online now.
       const known = this.state.presence[user.id];
       if (live && (!known || known.status === "offline")) {

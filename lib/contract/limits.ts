@@ -16,6 +16,8 @@ export const MEMBERS_PAGE_MAX = 1_000;
  * and every tab showing the room asks again after a reconnect.
  */
 export const MEMBERS_SCROLL_PAGE = 100;
+/** Longest `room:members` search (a part of a member's name). */
+export const MEMBER_SEARCH_MAX_LENGTH = 64;
 /** Largest payload the server reads from a socket, in bytes (the socket is dropped above it). */
 export const MAX_SOCKET_PAYLOAD_BYTES = 64 * 1024;
 

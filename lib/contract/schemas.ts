@@ -2,7 +2,7 @@
 // validates everything it receives) and the client (which validates before it
 // sends, so the UI can explain a problem without a round trip).
 import { z } from "zod";
-import { DEFAULT_PAGE_SIZE, MAX_BODY_LENGTH, MAX_PAGE_SIZE, MAX_ROOM_NAME_LENGTH, MEMBERS_PAGE_MAX, PRESENCE_WATCH_MAX } from "./limits";
+import { DEFAULT_PAGE_SIZE, MAX_BODY_LENGTH, MAX_PAGE_SIZE, MAX_ROOM_NAME_LENGTH, MEMBER_SEARCH_MAX_LENGTH, MEMBERS_PAGE_MAX, PRESENCE_WATCH_MAX } from "./limits";
 
 const id = z.string().min(1).max(64);
 const seq = z.number().int().min(0);
@@ -49,11 +49,13 @@ export const schemas = {
   "presence:set": z.object({ status: z.enum(["online", "away"]) }),
   /**
    * One page of a room's members, by name: the first without `after`, the next
-   * with the answer's `next` (an opaque cursor).
+   * with the answer's `next` (an opaque cursor). With `search`, only the members
+   * whose name contains it, ignoring case (pass the same `search` with `after`).
    */
   "room:members": z.object({
     roomId: id,
     after: z.string().min(1).max(512).optional(),
+    search: z.string().trim().min(1, "Type part of a name").max(MEMBER_SEARCH_MAX_LENGTH, `Search for at most ${MEMBER_SEARCH_MAX_LENGTH} characters`).optional(),
     limit: z.number().int().min(1).max(MEMBERS_PAGE_MAX).default(MEMBERS_PAGE_MAX),
   }),
   /**

@@ -66,9 +66,10 @@ export interface RoomsStore {
   listMemberIdsOf(roomIds: string[]): Promise<Map<string, Set<string>>>;
   /**
    * Members of the room with their role and persisted last-seen time, ordered
-   * by name then id: at most `limit`, after `after` when given (keyset paging).
+   * by name then id: at most `limit`, after `after` when given (keyset paging),
+   * only those whose name contains `nameContains` (ignoring case) when given.
    */
-  listMembers(roomId: string, page: { after?: MemberKey; limit: number }): Promise<MemberRecord[]>;
+  listMembers(roomId: string, page: { after?: MemberKey; limit: number; nameContains?: string }): Promise<MemberRecord[]>;
   /** Moves lastReadSeq forward to `seq` (never backwards, never past the room's lastSeq). */
   markRead(roomId: string, userId: string, seq: number): Promise<number>;
 }

@@ -334,7 +334,11 @@ export function createPresenceService(deps: PresenceServiceDeps) {
     },
 
     /** A page of the members of a room the actor belongs to, each with their presence (see RoomsService.members). */
-    async roomMembers(actor: Actor, roomId: string, page: { after?: string; limit: number }): Promise<{ members: RoomMember[]; next: string | null }> {
+    async roomMembers(
+      actor: Actor,
+      roomId: string,
+      page: { after?: string; limit: number; search?: string },
+    ): Promise<{ members: RoomMember[]; next: string | null }> {
       const { members, next } = await deps.rooms.members(actor, roomId, page);
       return { members: await withStatus(members), next };
     },

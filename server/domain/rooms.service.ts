@@ -45,12 +45,16 @@ export function createRoomsService(rooms: RoomsStore, limits: RateLimits) {
 
     memberRoomIds: (actor: Pick<Actor, "id">) => rooms.listMemberRoomIds(actor.id),
 
-    /** A page of the members of a room the actor belongs to, by name; `next`: the cursor of the page after it. */
-    async members(actor: Actor, roomId: string, page: { after?: string; limit: number }): Promise<{ members: MemberRecord[]; next: string | null }> {
+    /** A page of the members of a room the actor belongs to (whose name contains `search`), by name; `next`: the cursor of the page after it. */
+    async members(
+      actor: Actor,
+      roomId: string,
+      page: { after?: string; limit: number; search?: string },
+    ): Promise<{ members: MemberRecord[]; next: string | null }> {
       const after = page.after === undefined ? undefined : decodeMemberCursor(page.after);
       await requireMembership(actor, roomId);
       // One row more than asked says whether there is a next page.
-      const rows = await rooms.listMembers(roomId, { after, limit: page.limit + 1 });
+      const rows = await rooms.listMembers(roomId, { after, limit: page.limit + 1, nameContains: page.search });
       if (rows.length <= page.limit) return { members: rows, next: null };
       const members = rows.slice(0, page.limit);
       const last = members[members.length - 1]!;

@@ -113,7 +113,7 @@ export function createPresenceRealtime(
     "presence:set": async (socket, { status }) => ({
       status: await presence.setStatus(socket.id, status, memberRoomsOf(socket)),
     }),
-    "room:members": (socket, { roomId, after, limit }) => presence.roomMembers(socket.data.user, roomId, { after, limit }),
+    "room:members": (socket, { roomId, after, limit, search }) => presence.roomMembers(socket.data.user, roomId, { after, limit, search }),
     "presence:watch": async (socket, { roomId, userIds }) => {
       // A watch costs a Redis read and channel joins: a client that floods them is refused.
       if (!(socket.data.watchBucket ??= createTokenBucket(PRESENCE_WATCH_RATE_LIMIT)).take()) {

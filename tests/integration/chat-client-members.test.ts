@@ -116,6 +116,31 @@ describe("ChatClient: a big room's member list in pages (in-process, embedded mo
     hide();
   });
 
+  it("searches a paged list on the server, keeps joiners out of a search they do not match, and shows everyone again when cleared", async () => {
+    const owner = await server.createUser("Owner");
+    const { roomId } = await bigRoom(owner, MEMBERS_SCROLL_PAGE + 50); // m000 ... m149
+    const client = await clientFor(owner);
+    client.openMembers(roomId);
+    await ready(client, roomId, MEMBERS_SCROLL_PAGE);
+
+    client.searchMembers(roomId, "  M14 "); // m140 ... m149
+    await until(() => membersOf(client, roomId)?.search === "M14" && membersOf(client, roomId)?.status === "ready", 10_000, "search answered");
+    const names = () => membersOf(client, roomId)!.list.map((m) => m.name).sort();
+    expect(names()).toEqual(Array.from({ length: 10 }, (_, i) => `m14${i}`));
+    expect(membersOf(client, roomId)!.next).toBeNull();
+
+    // Two join while searching: only the one whose name matches shows.
+    const [matching, other] = [await server.createUser("m14-new"), await server.createUser("newcomer")];
+    for (const user of [other, matching]) await ok(await server.connectAs(user), "room:join", { roomId });
+    await until(() => membersOf(client, roomId)!.list.some((m) => m.id === matching.id), 5_000, "the matching joiner shown");
+    expect(membersOf(client, roomId)!.list.some((m) => m.id === other.id)).toBe(false);
+
+    client.searchMembers(roomId, "");
+    await until(() => membersOf(client, roomId)?.search === "" && membersOf(client, roomId)?.status === "ready", 10_000, "search cleared");
+    expect(membersOf(client, roomId)!.list).toHaveLength(MEMBERS_SCROLL_PAGE);
+    expect(membersOf(client, roomId)!.next).not.toBeNull();
+  });
+
   it("a room below the limit comes whole and is not paged", async () => {
     const owner = await server.createUser("Owner");
     const { roomId } = await bigRoom(owner, ROOM_WIDE_MAX / 2 - 1); // with the owner: half the limit

@@ -2,7 +2,7 @@
 // and the keyset compare names with the database's own collation).
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MEMBERS_PAGE_MAX, type RoomMember, type RoomSummary } from "../../lib/contract";
+import { MEMBER_SEARCH_MAX_LENGTH, MEMBERS_PAGE_MAX, type RoomMember, type RoomSummary } from "../../lib/contract";
 import { backends } from "../support/databases";
 import { call, ok, startTestServer, type ClientSocket, type TestServer } from "../support/test-server";
 
@@ -33,11 +33,11 @@ describe.each(backends)("room:members pages (%s)", (backend) => {
   }
 
   /** Every page, following `next`. */
-  async function allPages(socket: ClientSocket, roomId: string, limit: number): Promise<MembersPage[]> {
+  async function allPages(socket: ClientSocket, roomId: string, limit: number, search?: string): Promise<MembersPage[]> {
     const pages: MembersPage[] = [];
     let after: string | undefined;
     do {
-      const page = await ok<MembersPage>(socket, "room:members", { roomId, limit, ...(after ? { after } : {}) });
+      const page = await ok<MembersPage>(socket, "room:members", { roomId, limit, ...(after ? { after } : {}), ...(search ? { search } : {}) });
       pages.push(page);
       after = page.next ?? undefined;
     } while (after && pages.length < 100);
@@ -82,6 +82,26 @@ describe.each(backends)("room:members pages (%s)", (backend) => {
     expect(second.next).toBeNull();
     const ids = new Set([...first.members, ...second.members].map((m) => m.id));
     expect(ids.size).toBe(MEMBERS_PAGE_MAX + 2); // with Olga, once each
+  });
+
+  it("searches names for a part of them, ignoring case and taking % and _ literally, in pages too", async () => {
+    const club = (await ok<{ room: RoomSummary }>(owner, "room:create", { name: `search-${randomUUID().slice(0, 8)}` })).room;
+    await addMembers(club.id, ["Zed", "zed-2", "Ozedo", "Zack", "50% off", "5000 off", "a_b", "axb", "back\\slash", "backslash"]);
+    const whole = (await ok<MembersPage>(owner, "room:members", { roomId: club.id })).members;
+    const search = async (text: string, limit?: number) => (await allPages(owner, club.id, limit ?? 1_000, text)).flatMap((p) => p.members.map((m) => m.name));
+    const expected = (test: (name: string) => boolean) => whole.map((m) => m.name).filter(test);
+
+    expect(await search("ZED")).toEqual(expected((n) => n.toLowerCase().includes("zed")));
+    expect(await search("ZED")).toHaveLength(3);
+    expect(await search("zed", 1)).toEqual(await search("zed")); // pages of one, following `next` with the same search
+    expect(await search("50%")).toEqual(["50% off"]);
+    expect(await search("a_b")).toEqual(["a_b"]);
+    expect(await search("k\\s")).toEqual(["back\\slash"]);
+    expect(await search("  axb  ")).toEqual(["axb"]); // trimmed
+    expect(await search("nobody")).toEqual([]);
+    for (const bad of ["   ", "x".repeat(MEMBER_SEARCH_MAX_LENGTH + 1)]) {
+      expect(await call(owner, "room:members", { roomId: club.id, search: bad })).toMatchObject({ ok: false, error: { code: "invalid_payload" } });
+    }
   });
 
   it("refuses a cursor it did not make, a page size out of bounds, and non-members with a valid cursor", async () => {

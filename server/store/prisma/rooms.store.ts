@@ -4,6 +4,14 @@ import type { AppPrismaClient } from "../db/database";
 import { guard, isUniqueViolation } from "./errors";
 import { roomInclude, toRoomSummary } from "./mappers";
 
+/**
+ * `text` matched literally by Prisma's `contains` (a LIKE pattern it does not
+ * escape): a search for "50%" or "a_b" must not match every name.
+ */
+function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
 const membershipSelect = { roomId: true, userId: true, role: true, lastReadSeq: true, mutedUntil: true } as const;
 
 /**
@@ -98,13 +106,17 @@ export function createPrismaRoomsStore(prisma: AppPrismaClient, memberRoomIds: (
         return ids;
       }),
 
-    listMembers: (roomId, { after, limit }) =>
+    listMembers: (roomId, { after, limit, nameContains }) =>
       guard(async () => {
         const rows = await prisma.membership.findMany({
-          // Keyset: the members sorting after `after` by (name, id), the order below.
-          where: after
-            ? { roomId, OR: [{ user: { name: { gt: after.name } } }, { user: { name: after.name }, userId: { gt: after.id } }] }
-            : { roomId },
+          where: {
+            roomId,
+            AND: [
+              // Keyset: the members sorting after `after` by (name, id), the order below.
+              after ? { OR: [{ user: { name: { gt: after.name } } }, { user: { name: after.name }, userId: { gt: after.id } }] } : {},
+              nameContains ? { user: { name: { contains: likeLiteral(nameContains), mode: "insensitive" } } } : {},
+            ],
+          },
           take: limit,
           select: { role: true, mutedUntil: true, user: { select: { id: true, name: true, lastSeenAt: true } } },
           orderBy: [{ user: { name: "asc" } }, { userId: "asc" }],
