@@ -81,7 +81,7 @@ try {
 
   // Paced under the per-socket command budget (COMMAND_RATE_LIMIT: 20 a second once its burst is spent).
   let lastAsk = 0;
-  const ask = async (payload: { limit: number; after?: string }) => {
+  const ask = async (payload: { limit: number; after?: string; search?: string }) => {
     await new Promise((r) => setTimeout(r, Math.max(0, lastAsk + 1000 / COMMAND_RATE_LIMIT.refillPerSecond + 5 - performance.now())));
     const started = (lastAsk = performance.now());
     return new Promise<{ page: MembersPage; bytes: number; ms: number }>((resolve, reject) => {
@@ -117,7 +117,7 @@ try {
     for (let seen = 0; seen < skip; seen += limit) after = (await ask({ limit, after })).page.next ?? undefined;
     return after;
   };
-  const once = async (payload: { limit: number; after?: string }) => ({ ...(await ask(payload)), calls: 1 });
+  const once = async (payload: { limit: number; after?: string; search?: string }) => ({ ...(await ask(payload)), calls: 1 });
   const allPages = async (limit: number) => {
     let after: string | undefined;
     const total = { bytes: 0, calls: 0, ms: 0 };
@@ -139,6 +139,8 @@ try {
   console.log("|---|---|---|---|---|---|");
   await measure(`first page of ${MEMBERS_SCROLL_PAGE} (a big room shown, or shown again after a reconnect)`, () => once({ limit: MEMBERS_SCROLL_PAGE }));
   await measure(`last page of ${MEMBERS_SCROLL_PAGE} (scrolled to the end)`, () => once({ limit: MEMBERS_SCROLL_PAGE, after: lastScrollPage }));
+  // Names are m0 ... m<N-1>: "m12" is in m12, m120-m129, m1200-m1299, ... (111 of 10,000).
+  await measure(`search "m12", first page of ${MEMBERS_SCROLL_PAGE}`, () => once({ limit: MEMBERS_SCROLL_PAGE, search: "m12" }));
   await measure(`first page of ${MEMBERS_PAGE_MAX.toLocaleString("en-US")} (the most one call returns)`, () => once({ limit: MEMBERS_PAGE_MAX }));
   await measure(`every member, pages of ${MEMBERS_PAGE_MAX.toLocaleString("en-US")}`, () => allPages(MEMBERS_PAGE_MAX));
 } finally {
