@@ -401,7 +401,14 @@ export function MemberPanel({
                   everyone.map(renderMember)
                 )}
               </Section>
-              {state.next ? <MoreMembers state={state} root={listRef} onMore={() => client?.loadMoreMembers(room.id)} /> : null}
+              {state.next || state.status === "error" ? (
+                <MoreMembers
+                  state={state}
+                  root={listRef}
+                  // Without a next page, the failure was the first page's: load it again.
+                  onMore={() => (state.next ? client?.loadMoreMembers(room.id) : client?.openMembers(room.id))}
+                />
+              ) : null}
             </>
           ) : (
             <>
@@ -460,7 +467,8 @@ function MemberSearch({ roomName, initial, onSearch }: { roomName: string; initi
 
 /**
  * The end of a big room's loaded list: loads the next page when it comes
- * within a screenful of view (and on click, for keyboards), or says why it could not.
+ * within a screenful of view (and on click, for keyboards), or says why a page
+ * could not load and offers to try again.
  */
 function MoreMembers({ state, root, onMore }: { state: RoomMembersState; root: RefObject<HTMLElement | null>; onMore: () => void }) {
   const ref = useRef<HTMLDivElement>(null);
@@ -480,7 +488,7 @@ function MoreMembers({ state, root, onMore }: { state: RoomMembersState; root: R
   }, [root, failed, state.list]);
   return (
     <div ref={ref} data-testid="more-members" className="flex flex-col items-start gap-2 px-2 py-3 text-[12.5px] text-ink-muted">
-      {failed ? <p role="alert">Couldn&apos;t load more members{state.error ? `: ${state.error.message}` : ""}.</p> : null}
+      {failed ? <p role="alert">Couldn&apos;t load the members{state.error ? `: ${state.error.message}` : ""}.</p> : null}
       <Button variant="secondary" size="sm" disabled={state.status === "loading"} onClick={onMore}>
         {failed ? <RetryIcon size={13} /> : null}
         {state.status === "loading" ? "Loading more members…" : failed ? "Try again" : "Show more members"}

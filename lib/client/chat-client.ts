@@ -975,7 +975,9 @@ export class ChatClient {
     const previous = this.state.members[roomId];
     const paged = after !== undefined || previous?.paged === true || this.watchesPresenceIn(this.findRoom(roomId)?.memberCount ?? 0);
     const search = which.search ?? previous?.search ?? "";
-    this.setMembers(roomId, { status: "loading", error: null, list: previous?.list ?? [], paged, next: previous?.next ?? null, search });
+    // A new search: the list shown meanwhile is the old one's, and so is its cursor (never to be followed).
+    const stale = after === undefined && (previous?.search ?? "") !== search;
+    this.setMembers(roomId, { status: "loading", error: null, list: previous?.list ?? [], paged, next: stale ? null : (previous?.next ?? null), search });
     this.membershipWhileLoading.set(roomId, []);
     const since = this.presenceTick;
     const limit = paged ? MEMBERS_SCROLL_PAGE : MEMBERS_PAGE_MAX;
@@ -992,7 +994,7 @@ export class ChatClient {
     const current = this.state.members[roomId];
     if (!current) return;
     if (!result.ok) {
-      this.setMembers(roomId, { ...current, status: "error", error: result.error });
+      this.setMembers(roomId, { ...current, status: "error", error: result.error, ...(stale ? { list: [] } : {}) });
       return;
     }
     const presence = { ...this.state.presence };

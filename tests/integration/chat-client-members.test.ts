@@ -5,9 +5,10 @@
 import { randomUUID } from "node:crypto";
 import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ChatClient, type RoomMembersState } from "../../lib/client/chat-client";
+import { ChatClient, type ChatSocket, type RoomMembersState } from "../../lib/client/chat-client";
+import { COMMAND_RATE_LIMIT } from "../../server/realtime/command";
 import { MEMBERS_SCROLL_PAGE, type RoomSummary } from "../../lib/contract";
-import { ok, startTestServer, until, type TestServer } from "../support/test-server";
+import { call, ok, startTestServer, until, type ClientSocket, type TestServer } from "../support/test-server";
 
 const ROOM_WIDE_MAX = 20;
 
@@ -23,17 +24,22 @@ describe("ChatClient: a big room's member list in pages (in-process, embedded mo
     await server?.close();
   });
 
+  /** The socket each ChatClient made, by client. */
+  const socketOf = new Map<ChatClient, ChatSocket>();
+
   /** A started ChatClient for `user`, as a tab would run it (no outbox persistence). */
   async function clientFor(user: { id: string; name: string }): Promise<ChatClient> {
+    let socket: ChatSocket | undefined;
     const client = new ChatClient({
       me: { id: user.id, name: user.name },
       presenceRoomWideMaxMembers: ROOM_WIDE_MAX,
       onSignedOut: () => {},
       fetchToken: async () => ({ ...(await server.services.tokens.issue({ ...user, role: "USER" })), receivedAt: Date.now() }),
-      createSocket: (auth) => io(server.url, { autoConnect: false, forceNew: true, transports: ["websocket"], auth, reconnectionDelay: 100 }),
+      createSocket: (auth) => (socket = io(server.url, { autoConnect: false, forceNew: true, transports: ["websocket"], auth, reconnectionDelay: 100 })),
       outbox: { storage: null, locks: null },
     });
     clients.push(client);
+    socketOf.set(client, socket!);
     client.start();
     await until(() => client.getState().roomsStatus === "ready", 10_000, "rooms loaded");
     return client;
@@ -139,6 +145,27 @@ describe("ChatClient: a big room's member list in pages (in-process, embedded mo
     await until(() => membersOf(client, roomId)?.search === "" && membersOf(client, roomId)?.status === "ready", 10_000, "search cleared");
     expect(membersOf(client, roomId)!.list).toHaveLength(MEMBERS_SCROLL_PAGE);
     expect(membersOf(client, roomId)!.next).not.toBeNull();
+  });
+
+  it("a search refused shows no other search's members and loads when tried again", async () => {
+    const owner = await server.createUser("Owner");
+    const { roomId } = await bigRoom(owner, MEMBERS_SCROLL_PAGE + 50);
+    const client = await clientFor(owner);
+    client.openMembers(roomId);
+    await ready(client, roomId, MEMBERS_SCROLL_PAGE);
+
+    // Spend the socket's command budget (COMMAND_RATE_LIMIT) just before the search, on the same socket, so it is refused.
+    const socket = socketOf.get(client)! as unknown as ClientSocket;
+    const burst = Promise.all(Array.from({ length: COMMAND_RATE_LIMIT.capacity }, () => call(socket, "room:list", {})));
+    client.searchMembers(roomId, "m14");
+    await burst;
+    await until(() => membersOf(client, roomId)?.status === "error", 5_000, "the search refused");
+    expect(membersOf(client, roomId)).toMatchObject({ search: "m14", list: [], next: null, error: { code: "rate_limited" } });
+
+    await new Promise((r) => setTimeout(r, 1_000)); // the budget refills
+    client.openMembers(roomId); // "Try again"
+    await ready(client, roomId, 10);
+    expect(membersOf(client, roomId)!.list.every((m) => m.name.startsWith("m14"))).toBe(true);
   });
 
   it("a room below the limit comes whole and is not paged", async () => {
