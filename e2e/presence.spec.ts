@@ -18,6 +18,18 @@ test("room-mates see each other online, see typing come and go, and see a closed
   await expect(alice.page.getByTestId("members-toggle")).toContainText("2 online");
   await expect(alice.page.getByTestId("members-toggle")).toContainText("2 members");
 
+  // The list can be searched by part of a name, any case (here in the browser: the whole list is loaded).
+  const search = alice.page.getByTestId("member-search");
+  const rows = alice.memberList().getByTestId("member");
+  await search.fill(bob.name.toUpperCase());
+  await expect(rows).toHaveCount(1);
+  await expect(alice.member(bob.name)).toBeVisible();
+  await search.fill("nobody-here");
+  await expect(alice.page.getByTestId("no-member-match")).toBeVisible();
+  await expect(rows).toHaveCount(0);
+  await search.fill("");
+  await expect(rows).toHaveCount(2);
+
   // A hidden tab is away (amber) for the others, and online again when it is shown.
   await bob.setTabHidden(true);
   await alice.expectMemberStatus(bob.name, "away");

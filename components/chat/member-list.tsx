@@ -227,6 +227,15 @@ export function MemberPanel({
   const me = useChat((s) => s.me);
   const isAdmin = useChat((s) => s.isAdmin);
   const { state, online, offline, byName: everyone } = useRoomMembers(room.id);
+  // A whole list is searched here; a paged one on the server (ChatClient.searchMembers).
+  const [localSearch, setLocalSearch] = useState({ roomId: room.id, text: "" });
+  const localText = localSearch.roomId === room.id ? localSearch.text : "";
+  const shown = useMemo(() => {
+    if (!localText) return { online, offline };
+    const needle = localText.toLocaleLowerCase();
+    const matches = (m: MemberView) => m.name.toLocaleLowerCase().includes(needle);
+    return { online: online.filter(matches), offline: offline.filter(matches) };
+  }, [online, offline, localText]);
   const now = useNow(30_000);
   const closeRef = useRef<HTMLButtonElement>(null);
   const [confirm, setConfirm] = useState<{ kind: "kick" | "ban"; member: MemberView } | null>(null);
@@ -376,8 +385,13 @@ export function MemberPanel({
           </div>
         ) : null}
 
-        {state?.paged ? (
-          <MemberSearch key={room.id} roomName={room.name} initial={state.search} onSearch={(text) => client?.searchMembers(room.id, text)} />
+        {state ? (
+          <MemberSearch
+            key={room.id}
+            roomName={room.name}
+            initial={state.paged ? state.search : localText}
+            onSearch={(text) => (state.paged ? client?.searchMembers(room.id, text) : setLocalSearch({ roomId: room.id, text: text.trim() }))}
+          />
         ) : null}
 
         <div ref={listRef} className="scroll-thin min-h-0 flex-1 overflow-y-auto px-2 pb-4">
@@ -394,9 +408,7 @@ export function MemberPanel({
             <>
               <Section title={state.search ? `Names with “${state.search}”` : "Members"} count={state.search ? everyone.length : room.memberCount}>
                 {state.search && everyone.length === 0 && state.status === "ready" ? (
-                  <p data-testid="no-member-match" className="px-2 py-1 text-[12.5px] text-ink-faint">
-                    No member&apos;s name has “{state.search}”.
-                  </p>
+                  <NoMatch search={state.search} />
                 ) : (
                   everyone.map(renderMember)
                 )}
@@ -410,14 +422,22 @@ export function MemberPanel({
                 />
               ) : null}
             </>
+          ) : localText && shown.online.length + shown.offline.length === 0 ? (
+            <NoMatch search={localText} />
           ) : (
             <>
-              <Section title="Online" count={online.length}>
-                {online.length === 0 ? <p className="px-2 py-1 text-[12.5px] text-ink-faint">Nobody else is here right now.</p> : online.map(renderMember)}
-              </Section>
-              {offline.length > 0 ? (
-                <Section title="Offline" count={offline.length}>
-                  {offline.map(renderMember)}
+              {!localText || shown.online.length > 0 ? (
+                <Section title="Online" count={shown.online.length}>
+                  {shown.online.length === 0 ? (
+                    <p className="px-2 py-1 text-[12.5px] text-ink-faint">Nobody else is here right now.</p>
+                  ) : (
+                    shown.online.map(renderMember)
+                  )}
+                </Section>
+              ) : null}
+              {shown.offline.length > 0 ? (
+                <Section title="Offline" count={shown.offline.length}>
+                  {shown.offline.map(renderMember)}
                 </Section>
               ) : null}
             </>
@@ -428,10 +448,18 @@ export function MemberPanel({
   );
 }
 
+function NoMatch({ search }: { search: string }) {
+  return (
+    <p data-testid="no-member-match" className="px-2 py-3 text-[12.5px] text-ink-faint">
+      No member&apos;s name has “{search}”.
+    </p>
+  );
+}
+
 /** How long typing pauses before a search is sent: one request per word, not per key. */
 const SEARCH_DEBOUNCE_MS = 250;
 
-/** The search box of a big room's member list (the server searches; see ChatClient.searchMembers). */
+/** The search box of a member list (a paged list is searched on the server, see ChatClient.searchMembers). */
 function MemberSearch({ roomName, initial, onSearch }: { roomName: string; initial: string; onSearch: (text: string) => void }) {
   const [text, setText] = useState(initial);
   const latestOnSearch = useRef(onSearch);
