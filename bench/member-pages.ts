@@ -13,7 +13,7 @@ import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { io, type Socket } from "socket.io-client";
 import type { AckResult, RoomMember } from "../lib/contract";
-import { MEMBERS_PAGE_MAX, MEMBERS_SCROLL_PAGE } from "../lib/contract";
+import { MEMBERS_PAGE_MAX, MEMBERS_SCROLL_PAGE, ONLINE_COUNT_TTL_MS } from "../lib/contract";
 import { COMMAND_RATE_LIMIT } from "../server/realtime/command";
 import { createSocketTokens } from "../server/domain/socket-tokens";
 import { openMigratedDatabase } from "../server/store/db/database";
@@ -81,16 +81,20 @@ try {
 
   // Paced under the per-socket command budget (COMMAND_RATE_LIMIT: 20 a second once its burst is spent).
   let lastAsk = 0;
-  const ask = async (payload: { limit: number; after?: string; search?: string }) => {
+  const command = async <T>(event: string, payload: object) => {
     await new Promise((r) => setTimeout(r, Math.max(0, lastAsk + 1000 / COMMAND_RATE_LIMIT.refillPerSecond + 5 - performance.now())));
     const started = (lastAsk = performance.now());
-    return new Promise<{ page: MembersPage; bytes: number; ms: number }>((resolve, reject) => {
-      client.timeout(30_000).emit("room:members", { roomId, ...payload }, (err: Error | null, result: AckResult<MembersPage>) => {
+    return new Promise<{ data: T; bytes: number; ms: number }>((resolve, reject) => {
+      client.timeout(30_000).emit(event, { roomId, ...payload }, (err: Error | null, result: AckResult<T>) => {
         if (err) reject(err);
-        else if (!result.ok) reject(new Error(`room:members: ${result.error.code}: ${result.error.message}`));
-        else resolve({ page: result.data, bytes: Buffer.byteLength(JSON.stringify(result.data)), ms: performance.now() - started });
+        else if (!result.ok) reject(new Error(`${event}: ${result.error.code}: ${result.error.message}`));
+        else resolve({ data: result.data, bytes: Buffer.byteLength(JSON.stringify(result.data)), ms: performance.now() - started });
       });
     });
+  };
+  const ask = async (payload: { limit: number; after?: string; search?: string }) => {
+    const { data, bytes, ms } = await command<MembersPage>("room:members", payload);
+    return { page: data, bytes, ms };
   };
 
   /** Times `call` CALLS times: round trips (the pacing between calls left out), bytes and server CPU per call. */
@@ -143,6 +147,14 @@ try {
   await measure(`search "m12", first page of ${MEMBERS_SCROLL_PAGE}`, () => once({ limit: MEMBERS_SCROLL_PAGE, search: "m12" }));
   await measure(`first page of ${MEMBERS_PAGE_MAX.toLocaleString("en-US")} (the most one call returns)`, () => once({ limit: MEMBERS_PAGE_MAX }));
   await measure(`every member, pages of ${MEMBERS_PAGE_MAX.toLocaleString("en-US")}`, () => allPages(MEMBERS_PAGE_MAX));
+
+  // room:online counts every member's status, at most every ONLINE_COUNT_TTL_MS per node: once counting, then cached.
+  const cpuBefore = cpuSeconds(server.pid);
+  const counting = await command<{ online: number }>("room:online", {});
+  console.log(
+    `| room:online, counting (once per ${ONLINE_COUNT_TTL_MS / 1000} s per node) | 1 | ${ms(counting.ms)} | | ${ms((cpuSeconds(server.pid) - cpuBefore) * 1000)} | ${(counting.bytes / 1024).toFixed(1)} |`,
+  );
+  await measure("room:online, counted (everyone else in those 10 s)", async () => ({ ...(await command("room:online", {})), calls: 1 }));
 } finally {
   socket?.disconnect();
   await stopServer();

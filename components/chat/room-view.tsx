@@ -6,7 +6,7 @@ import { useCallback, useEffect, useId, useState } from "react";
 import { Button } from "@/components/ui/button";
 import { ChevronLeftIcon, DoorIcon, HashIcon, LockIcon, MoreIcon, UsersIcon } from "@/components/ui/icons";
 import { Menu } from "@/components/ui/menu";
-import type { RoomSummary } from "@/lib/contract";
+import { ONLINE_COUNT_REFRESH_MS, type RoomSummary } from "@/lib/contract";
 import { EMPTY_TIMELINE, type RoomRemoval } from "@/lib/client/chat-client";
 import { useChat, useChatClient } from "@/lib/client/chat-context";
 import { pluralize } from "@/lib/client/format";
@@ -132,10 +132,24 @@ export function RoomView({ roomId }: { roomId: string }) {
   );
 }
 
-/** "3 online · 12 members": opens the member list. A big room's list comes in pages, so its online count is not known. */
+/**
+ * "3 online · 12 members": opens the member list. A big room's list comes in
+ * pages and its tab hears only the members it watches, so its count is the
+ * server's, asked every ONLINE_COUNT_REFRESH_MS, and shown as approximate.
+ */
 function MembersButton({ room, open, controls, onToggle }: { room: RoomSummary; open: boolean; controls: string; onToggle: () => void }) {
+  const client = useChatClient();
   const { state, online } = useRoomMembers(room.id);
-  const known = state !== undefined && !state.paged && (state.status === "ready" || state.list.length > 0);
+  const paged = state?.paged === true;
+  const counted = useChat((s) => s.onlineCounts[room.id]);
+  useEffect(() => {
+    if (!client || !paged) return;
+    void client.refreshOnlineCount(room.id);
+    const timer = setInterval(() => void client.refreshOnlineCount(room.id), ONLINE_COUNT_REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [client, paged, room.id]);
+  const known = paged ? counted !== undefined : state !== undefined && (state.status === "ready" || state.list.length > 0);
+  const onlineCount = paged ? (counted ?? 0) : online.length;
   const total = room.memberCount;
   return (
     <button
@@ -150,9 +164,15 @@ function MembersButton({ room, open, controls, onToggle }: { room: RoomSummary; 
       }`}
     >
       {known ? (
-        <span data-testid="online-count" data-count={online.length} className="inline-flex items-center gap-1.5 tabular-nums">
+        <span
+          data-testid="online-count"
+          data-count={onlineCount}
+          title={paged ? "Counted by the server in the last half minute" : undefined}
+          className="inline-flex items-center gap-1.5 tabular-nums"
+        >
           <span aria-hidden="true" className="size-2 rounded-full bg-ok" />
-          {online.length}
+          {paged ? "~" : ""}
+          {onlineCount}
           <span className="hidden sm:inline"> online</span>
         </span>
       ) : null}

@@ -155,6 +155,8 @@ export interface ChatState {
   typing: Readonly<Record<string, readonly TypingUser[]>>;
   /** Muted members per room: user id -> until when (ISO), as announced while this tab was open. */
   memberMutes: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Members online or away per big room, as the server last counted them (refreshOnlineCount). */
+  onlineCounts: Readonly<Record<string, number>>;
 }
 
 export function initialChatState(me: UserRef, isAdmin = false): ChatState {
@@ -173,6 +175,7 @@ export function initialChatState(me: UserRef, isAdmin = false): ChatState {
     presence: {},
     typing: {},
     memberMutes: {},
+    onlineCounts: {},
   };
 }
 
@@ -943,6 +946,17 @@ export class ChatClient {
     const current = this.state.members[roomId];
     if (current && current.status !== "error") return;
     void this.loadMembers(roomId);
+  }
+
+  /**
+   * Asks how many of a room's members are online or away (call while a big
+   * room is shown, every ONLINE_COUNT_REFRESH_MS): there the tab hears only the
+   * members it watches, so it cannot count them itself. Up to ONLINE_COUNT_TTL_MS old.
+   */
+  async refreshOnlineCount(roomId: string): Promise<void> {
+    if (!this.isMember(roomId)) return;
+    const result = await this.request("room:online", { roomId });
+    if (result.ok) this.setState({ onlineCounts: { ...this.state.onlineCounts, [roomId]: result.data.online } });
   }
 
   /** Loads the next page of a big room's member list (call when the end of the list is shown); no-op when all are loaded. */

@@ -27,6 +27,8 @@ export interface ClientToServerEvents {
   "presence:set": Command<"presence:set", { status: PresenceStatus }>;
   /** Ack data: a page of members by name; `next` asks for the page after it (null: this was the last). */
   "room:members": Command<"room:members", { members: RoomMember[]; next: string | null }>;
+  /** Ack data: the room's members online or away, as counted at most ONLINE_COUNT_TTL_MS ago (a big room's header). */
+  "room:online": Command<"room:online", { online: number }>;
   /**
    * Ack data: the status now of those of the users who are members of the room
    * (later changes come as `presence:changed`). No `lastSeenAt`: `room:members` has it.

@@ -16,6 +16,14 @@ export const MEMBERS_PAGE_MAX = 1_000;
  * and every tab showing the room asks again after a reconnect.
  */
 export const MEMBERS_SCROLL_PAGE = 100;
+/**
+ * How old a `room:online` count may be. Counting reads every member's status
+ * (a room of 10,000 is 10,000 presence reads), so a node counts a room at most
+ * this often, whoever asks; a change of members counts again at once. The
+ * browser asks every ONLINE_COUNT_REFRESH_MS while it shows a big room.
+ */
+export const ONLINE_COUNT_TTL_MS = 10_000;
+export const ONLINE_COUNT_REFRESH_MS = 30_000;
 /** Longest `room:members` search (a part of a member's name). */
 export const MEMBER_SEARCH_MAX_LENGTH = 64;
 /** Largest payload the server reads from a socket, in bytes (the socket is dropped above it). */

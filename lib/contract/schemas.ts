@@ -58,6 +58,8 @@ export const schemas = {
     search: z.string().trim().min(1, "Type part of a name").max(MEMBER_SEARCH_MAX_LENGTH, `Search for at most ${MEMBER_SEARCH_MAX_LENGTH} characters`).optional(),
     limit: z.number().int().min(1).max(MEMBERS_PAGE_MAX).default(MEMBERS_PAGE_MAX),
   }),
+  /** How many of a room's members are online or away (counted at most every ~10 s per node: see ONLINE_COUNT_TTL_MS). */
+  "room:online": z.object({ roomId: id }),
   /**
    * The members of a big room whose presence this socket wants (the ones it
    * shows); replaces what it watched before, `[]` stops. See PRESENCE_ROOM_WIDE_MAX_MEMBERS.

@@ -1,4 +1,4 @@
-import { toPresenceBatch, type PresenceChanged } from "../../lib/contract";
+import { ONLINE_COUNT_TTL_MS, toPresenceBatch, type PresenceChanged } from "../../lib/contract";
 import type { PresenceStore } from "../domain/ports";
 import { createPresenceService, type PresenceTimings } from "../domain/presence.service";
 import { AppError } from "../domain/errors";
@@ -109,11 +109,39 @@ export function createPresenceRealtime(
    */
   const rosters = createRoomCache((roomIds) => ctx.services.rooms.memberIdsOf(roomIds), new Set<string>());
 
+  /**
+   * Members online or away per room, for the header of a big room (whose
+   * members do not hear each other's changes): counted from every member's
+   * status at most every ONLINE_COUNT_TTL_MS per node, however many ask.
+   */
+  const onlineCounts = createRoomCache(
+    async (roomIds) => {
+      const rostersOf = await rosters.of(roomIds);
+      const counts = new Map<string, number>();
+      for (const roomId of roomIds) {
+        const statuses = await presence.statusesOf([...(rostersOf.get(roomId) ?? [])]);
+        counts.set(roomId, statuses.filter((s) => s.status !== "offline").length);
+      }
+      return counts;
+    },
+    0,
+    { ttlMs: ONLINE_COUNT_TTL_MS },
+  );
+
+  /** The actor's membership of the room: its socket is in the room's channel while, and only while, it is a member. */
+  const requireMember = async (socket: ParleySocket, roomId: string) => {
+    if (!socket.rooms.has(channels.room(roomId))) await ctx.services.rooms.requireMembership(socket.data.user, roomId);
+  };
+
   const commands: CommandHandlers = {
     "presence:set": async (socket, { status }) => ({
       status: await presence.setStatus(socket.id, status, memberRoomsOf(socket)),
     }),
     "room:members": (socket, { roomId, after, limit, search }) => presence.roomMembers(socket.data.user, roomId, { after, limit, search }),
+    "room:online": async (socket, { roomId }) => {
+      await requireMember(socket, roomId);
+      return { online: (await onlineCounts.of([roomId])).get(roomId)! };
+    },
     "presence:watch": async (socket, { roomId, userIds }) => {
       // A watch costs a Redis read and channel joins: a client that floods them is refused.
       if (!(socket.data.watchBucket ??= createTokenBucket(PRESENCE_WATCH_RATE_LIMIT)).take()) {
@@ -122,9 +150,8 @@ export function createPresenceRealtime(
       // Commands run concurrently: of two watches in flight, the later one wins.
       const seq = (socket.data.watchSeq ?? 0) + 1;
       socket.data.watchSeq = seq;
-      // The watcher is a member: its socket is in the room's channel while, and
-      // only while, it is one (the database answers only the refusals, with their reason).
-      if (!socket.rooms.has(channels.room(roomId))) await ctx.services.rooms.requireMembership(socket.data.user, roomId);
+      // The watcher is a member (the database answers only the refusals, with their reason).
+      await requireMember(socket, roomId);
       // Only members of that room can be watched through it.
       let watched: string[] = [];
       if (userIds.length > 0) {
@@ -155,10 +182,11 @@ export function createPresenceRealtime(
 
     disconnected: (socket: ParleySocket) => void presence.disconnected(socket.id),
 
-    /** A room's members changed (on any node): its cached count and member ids are reloaded at the next ask. */
+    /** A room's members changed (on any node): its cached size, member ids and online count are reloaded at the next ask. */
     membersChanged(roomId: string): void {
       roomSizes.forget(roomId);
       rosters.forget(roomId);
+      onlineCounts.forget(roomId);
     },
 
     start: () => presence.start(),

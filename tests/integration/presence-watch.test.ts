@@ -3,7 +3,7 @@
 // lowered to 3 members so a room of 4 is "big". Every negative check ("hears
 // nothing") waits first for another socket that must hear the same change.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PRESENCE_WATCH_MAX, type PresenceUpdate, type UserPresence } from "../../lib/contract";
+import { ONLINE_COUNT_TTL_MS, PRESENCE_WATCH_MAX, type PresenceUpdate, type UserPresence } from "../../lib/contract";
 import { createRoom } from "../support/fixtures";
 import { call, collectPresence, ok, startTestServer, until, type ClientSocket, type TestServer } from "../support/test-server";
 
@@ -164,6 +164,43 @@ describe("presence in big rooms: by watching (in-process, embedded mode)", () =>
     const benSocket = await server.connectAs(ben!);
     await ok(benSocket, "room:leave", { roomId });
     expect((await watch(annSocket, roomId, [ben!.id, eve!.id])).statuses).toEqual([{ userId: eve!.id, status: "away" }]);
+  });
+
+  it("room:online counts the members online or away, at most every ONLINE_COUNT_TTL_MS, and at once again when members change", async () => {
+    const {
+      roomId,
+      users: [ann, ben, cat, dan],
+    } = await roomOf("Ann", "Ben", "Cat", "Dan");
+    const eve = await server.createUser("Eve");
+    const annSocket = await server.connectAs(ann!);
+    const count = async () => (await ok<{ online: number }>(annSocket, "room:online", { roomId })).online;
+    /** Waits until presence has recorded `user` as `status` (a watch answer is read afresh). */
+    const recorded = (user: { id: string }, status: string) =>
+      until(async () => (await watch(annSocket, roomId, [user.id])).statuses[0]?.status === status, 5_000, `${status} recorded`);
+    await recorded(ann!, "online");
+    const benSocket = await server.connectAs(ben!);
+    await ok(benSocket, "presence:set", { status: "away" });
+    await recorded(ben!, "away");
+    expect(await count()).toBe(2); // Ann, and Ben who is away
+
+    await server.connectAs(cat!);
+    await recorded(cat!, "online");
+    const countedAt = Date.now();
+    expect(await count()).toBe(2); // counted less than ONLINE_COUNT_TTL_MS ago
+
+    // A member joins: the room is counted again at once.
+    await ok(await server.connectAs(eve), "room:join", { roomId });
+    expect(await count()).toBe(4);
+
+    // Dan's arrival is counted once the count is ONLINE_COUNT_TTL_MS old.
+    await server.connectAs(dan!);
+    await recorded(dan!, "online");
+    // Asked four times a second (the per-socket command budget would refuse a tighter loop).
+    await until(async () => (await count()) === 5 || (await new Promise((r) => setTimeout(r, 250)), false), ONLINE_COUNT_TTL_MS + 5_000, "Dan counted");
+    expect(Date.now() - countedAt).toBeGreaterThanOrEqual(ONLINE_COUNT_TTL_MS - 100);
+
+    const stranger = await server.signUpAndConnect("Stranger");
+    expect(await call(stranger.socket, "room:online", { roomId })).toMatchObject({ ok: false, error: { code: "forbidden" } });
   });
 
   it("answers bad watches and floods with a stable code", async () => {
