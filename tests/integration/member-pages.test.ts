@@ -99,6 +99,12 @@ describe.each(backends)("room:members pages (%s)", (backend) => {
     expect(await search("k\\s")).toEqual(["back\\slash"]);
     expect(await search("  axb  ")).toEqual(["axb"]); // trimmed
     expect(await search("nobody")).toEqual([]);
+    // Pages and searches read the names the database copies into memberships; a rename
+    // (no command does it yet: straight in the database) reaches them.
+    const ozedo = whole.find((m) => m.name === "Ozedo")!;
+    await server.database.db.prisma.user.update({ where: { id: ozedo.id }, data: { name: "Ozzy renamed" } });
+    expect(await search("zed")).toHaveLength(2);
+    expect(await search("renamed")).toEqual(["Ozzy renamed"]);
     for (const bad of ["   ", "x".repeat(MEMBER_SEARCH_MAX_LENGTH + 1)]) {
       expect(await call(owner, "room:members", { roomId: club.id, search: bad })).toMatchObject({ ok: false, error: { code: "invalid_payload" } });
     }

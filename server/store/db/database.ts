@@ -132,6 +132,21 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   };
 }
 
+/**
+ * The adapter with migration scripts sent whole, as one simple-protocol query:
+ * @prisma/adapter-pg 7 splits a script at every ";", which cuts a dollar-quoted
+ * function body apart (the "member_names" migration creates triggers). PGlite's
+ * adapter and Prisma's native engine already run a script whole.
+ */
+function wholeScripts(factory: SqlMigrationAwareDriverAdapterFactory, pool: pg.Pool): SqlMigrationAwareDriverAdapterFactory {
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: async () => Object.assign(await factory.connect(), { executeScript: async (script: string) => void (await pool.query(script)) }),
+    connectToShadowDb: () => factory.connectToShadowDb(),
+  };
+}
+
 /** Opens the database and brings its schema up to date. */
 export async function openMigratedDatabase(
   options: DatabaseOptions,
@@ -143,7 +158,7 @@ export async function openMigratedDatabase(
     // end it, so the lock is released and other nodes can start.
     const pool = new pg.Pool({ connectionString: options.url, max: 1 });
     try {
-      await applyMigrations(new PrismaPg(pool), log);
+      await applyMigrations(wholeScripts(new PrismaPg(pool), pool), log);
     } finally {
       await pool.end();
     }

@@ -109,17 +109,20 @@ export function createPrismaRoomsStore(prisma: AppPrismaClient, memberRoomIds: (
     listMembers: (roomId, { after, limit, nameContains }) =>
       guard(async () => {
         const rows = await prisma.membership.findMany({
+          // On the members' names the database copies into memberships (see the
+          // "member_names" migration): a page is a range of the (room_id,
+          // member_name, user_id) index, not a join and sort of the whole room.
           where: {
             roomId,
             AND: [
               // Keyset: the members sorting after `after` by (name, id), the order below.
-              after ? { OR: [{ user: { name: { gt: after.name } } }, { user: { name: after.name }, userId: { gt: after.id } }] } : {},
-              nameContains ? { user: { name: { contains: likeLiteral(nameContains), mode: "insensitive" } } } : {},
+              after ? { OR: [{ memberName: { gt: after.name } }, { memberName: after.name, userId: { gt: after.id } }] } : {},
+              nameContains ? { memberName: { contains: likeLiteral(nameContains), mode: "insensitive" } } : {},
             ],
           },
           take: limit,
           select: { role: true, mutedUntil: true, user: { select: { id: true, name: true, lastSeenAt: true } } },
-          orderBy: [{ user: { name: "asc" } }, { userId: "asc" }],
+          orderBy: [{ memberName: "asc" }, { userId: "asc" }],
         });
         return rows.map((r) => ({
           id: r.user.id,
