@@ -172,6 +172,12 @@ export interface PresenceStore {
   snapshot(userId: string): Promise<PresenceSnapshot>;
   snapshots(userIds: string[]): Promise<PresenceSnapshot[]>;
   /**
+   * What was last announced for each user (null: never, i.e. offline): what
+   * others are told they are. One field per user, for the many-user reads
+   * (member pages, watches, a big room's online count) that need nothing else.
+   */
+  announcedStatuses(userIds: string[]): Promise<(PresenceStatus | null)[]>;
+  /**
    * Records `status` as announced if the user's version is still `version`.
    * Refuses `offline` while connections remain and other statuses when none do.
    * Announcing `offline` forgets the user. Resolves to whether it was recorded.

@@ -250,8 +250,8 @@ export function createPresenceService(deps: PresenceServiceDeps) {
   async function statusesOf(userIds: string[]): Promise<UserPresence[]> {
     if (userIds.length === 0) return [];
     try {
-      const snapshots = await store.snapshots(userIds);
-      return userIds.map((userId, i) => ({ userId, status: snapshots[i]?.announced ?? "offline" }));
+      const announced = await store.announcedStatuses(userIds);
+      return userIds.map((userId, i) => ({ userId, status: announced[i] ?? "offline" }));
     } catch (err) {
       storeFailed(err, "statuses");
       throw new AppError("unavailable", "Presence is temporarily unavailable");

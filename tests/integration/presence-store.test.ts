@@ -79,6 +79,9 @@ describe.each(makers)("presence store contract (%s)", (_kind, make) => {
     // Re-registering connections (syncNode, after an outage) claims nothing: the service settles those.
     await store.syncNode("D", [conn("u2", "d1")]);
     expect(await store.snapshot("u2")).toMatchObject({ connections: ["online"], announced: null });
+    // What others were told, alone: u1 announced, u2 connected but not announced yet, nobody never.
+    expect(await store.announcedStatuses(["u1", "u2", "nobody"])).toEqual(["online", null, null]);
+    expect(await store.announcedStatuses([])).toEqual([]);
   });
 
   it("announce is a compare-and-set on the version, and offline forgets the user", async () => {

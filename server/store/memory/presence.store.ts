@@ -96,6 +96,8 @@ export function createMemoryPresenceStore(options: { now?: () => number } = {}):
 
     snapshots: async (userIds) => userIds.map(snapshotOf),
 
+    announcedStatuses: async (userIds) => userIds.map((userId) => users.get(userId)?.announced ?? null),
+
     async announce(userId, version, status) {
       const entry = users.get(userId);
       if ((entry?.version ?? 0) !== version) return false;

@@ -202,6 +202,20 @@ export function createRedisPresenceStore(redis: Redis, options: { prefix: string
       });
     },
 
+    async announcedStatuses(userIds) {
+      if (userIds.length === 0) return [];
+      // One field per user, not the whole hash: counting a room of 10,000 read
+      // every connection of every member before (HGETALL), for this one value.
+      const pipeline = redis.pipeline();
+      for (const userId of userIds) pipeline.hget(`${kp}:u:${userId}`, "a");
+      const results = (await pipeline.exec()) ?? [];
+      return userIds.map((_, i) => {
+        const [err, value] = results[i] ?? [new Error("no reply"), null];
+        if (err) throw err;
+        return (value as PresenceStatus | null) ?? null;
+      });
+    },
+
     async announce(userId, version, status) {
       return (await run("announce", [userId, version, status])) === 1;
     },
