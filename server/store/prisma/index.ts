@@ -11,7 +11,7 @@ export function createPrismaStores(db: Pick<Database, "prisma" | "sql">): Stores
   return {
     users,
     // A user's rooms come from the same batched statement as a handshake's profile.
-    rooms: createPrismaRoomsStore(prisma, async (userId) => (await users.connectionProfile(userId)).roomIds),
+    rooms: createPrismaRoomsStore(db, async (userId) => (await users.connectionProfile(userId)).roomIds),
     messages: createPrismaMessagesStore(db),
     moderation: createPrismaModerationStore(prisma),
   };

@@ -4,6 +4,7 @@ import { notFound } from "../../domain/errors";
 import type { Database, SqlRunner } from "../db/database";
 import { guard } from "./errors";
 import { authorSelect, toChatMessage } from "./mappers";
+import { sqlDate } from "../db/sql-values";
 
 const MAX_ATTEMPTS = 3;
 
@@ -123,8 +124,6 @@ interface AppendRow {
   deleted_at: Date | string | null;
 }
 
-const asDate = (v: Date | string | null): Date | null =>
-  v === null ? null : v instanceof Date ? v : new Date(/[zZ]|[+-]\d\d(:?\d\d)?$/.test(v) ? v : `${v}Z`);
 
 function rowToMessage(row: AppendRow): ChatMessage {
   return toChatMessage({
@@ -134,9 +133,9 @@ function rowToMessage(row: AppendRow): ChatMessage {
     change: Number(row.change),
     clientId: row.client_id!,
     body: row.body ?? "",
-    createdAt: asDate(row.created_at)!,
-    editedAt: asDate(row.edited_at),
-    deletedAt: asDate(row.deleted_at),
+    createdAt: sqlDate(row.created_at)!,
+    editedAt: sqlDate(row.edited_at),
+    deletedAt: sqlDate(row.deleted_at),
     author: { id: row.author_id!, name: row.author_name ?? "" },
   });
 }

@@ -1,13 +1,21 @@
 import { AppError } from "../../domain/errors";
+import type { RoomRole } from "../../../lib/contract";
 import type { RoomsStore } from "../../domain/ports";
-import type { AppPrismaClient } from "../db/database";
+import type { Database } from "../db/database";
+import { sqlDate } from "../db/sql-values";
 import { guard, isUniqueViolation } from "./errors";
 import { roomInclude, toRoomSummary } from "./mappers";
 
-/**
- * `text` matched literally by Prisma's `contains` (a LIKE pattern it does not
- * escape): a search for "50%" or "a_b" must not match every name.
- */
+/** A row of a page of members (`Database.sql`: timestamps as text). */
+interface MemberRow {
+  id: string;
+  name: string;
+  role: RoomRole;
+  last_seen_at: string | null;
+  muted_until: string | null;
+}
+
+/** `text` matched literally inside a LIKE pattern: a search for "50%" or "a_b" must not match every name. */
 function likeLiteral(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
@@ -20,7 +28,8 @@ const membershipSelect = { roomId: true, userId: true, role: true, lastReadSeq: 
  * already): asked for by the offline sweep for users not connected here, 200
  * at a time after a node stopped or lost its clients.
  */
-export function createPrismaRoomsStore(prisma: AppPrismaClient, memberRoomIds: (userId: string) => Promise<string[]>): RoomsStore {
+export function createPrismaRoomsStore(db: Pick<Database, "prisma" | "sql">, memberRoomIds: (userId: string) => Promise<string[]>): RoomsStore {
+  const { prisma } = db;
   return {
     create: ({ name, isPublic, createdById }) =>
       guard(async () => {
@@ -108,29 +117,25 @@ export function createPrismaRoomsStore(prisma: AppPrismaClient, memberRoomIds: (
 
     listMembers: (roomId, { after, limit, nameContains }) =>
       guard(async () => {
-        const rows = await prisma.membership.findMany({
-          // On the members' names the database copies into memberships (see the
-          // "member_names" migration): a page is a range of the (room_id,
-          // member_name, user_id) index, not a join and sort of the whole room.
-          where: {
-            roomId,
-            AND: [
-              // Keyset: the members sorting after `after` by (name, id), the order below.
-              after ? { OR: [{ memberName: { gt: after.name } }, { memberName: after.name, userId: { gt: after.id } }] } : {},
-              nameContains ? { memberName: { contains: likeLiteral(nameContains), mode: "insensitive" } } : {},
-            ],
-          },
-          take: limit,
-          select: { role: true, mutedUntil: true, user: { select: { id: true, name: true, lastSeenAt: true } } },
-          orderBy: [{ memberName: "asc" }, { userId: "asc" }],
+        // One statement (Prisma made two, and its per-row work was most of a
+        // page's CPU), over the names the database copies into memberships (the
+        // "member_names" migration): a page is a range of the (room_id,
+        // member_name, user_id) index, not a join and sort of the whole room.
+        const values: unknown[] = [];
+        const param = (value: unknown) => `$${values.push(value)}`;
+        const where = [`m.room_id = ${param(roomId)}`];
+        if (after) where.push(`(m.member_name, m.user_id) > (${param(after.name)}, ${param(after.id)})`);
+        if (nameContains) where.push(`m.member_name ILIKE ${param(`%${likeLiteral(nameContains)}%`)} ESCAPE '\\'`);
+        const rows = await db.sql<MemberRow>({
+          text: `
+            SELECT u.id, u.name, m.role, u.last_seen_at, m.muted_until
+              FROM memberships m JOIN users u ON u.id = m.user_id
+             WHERE ${where.join(" AND ")}
+             ORDER BY m.member_name, m.user_id
+             LIMIT ${param(limit)}`,
+          values,
         });
-        return rows.map((r) => ({
-          id: r.user.id,
-          name: r.user.name,
-          role: r.role,
-          lastSeenAt: r.user.lastSeenAt,
-          mutedUntil: r.mutedUntil,
-        }));
+        return rows.map((r) => ({ id: r.id, name: r.name, role: r.role, lastSeenAt: sqlDate(r.last_seen_at), mutedUntil: sqlDate(r.muted_until) }));
       }),
 
     markRead: (roomId, userId, seq) =>
