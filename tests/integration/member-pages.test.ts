@@ -3,7 +3,9 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MEMBER_SEARCH_MAX_LENGTH, MEMBERS_PAGE_MAX, type RoomMember, type RoomSummary } from "../../lib/contract";
+import { memberPageSql } from "../../server/store/prisma/rooms.store";
 import { backends } from "../support/databases";
+import { genericPlanOf } from "../support/generic-plan";
 import { call, ok, startTestServer, type ClientSocket, type TestServer } from "../support/test-server";
 
 interface MembersPage {
@@ -107,6 +109,21 @@ describe.each(backends)("room:members pages (%s)", (backend) => {
     expect(await search("renamed")).toEqual(["Ozzy renamed"]);
     for (const bad of ["   ", "x".repeat(MEMBER_SEARCH_MAX_LENGTH + 1)]) {
       expect(await call(owner, "room:members", { roomId: club.id, search: bad })).toMatchObject({ ok: false, error: { code: "invalid_payload" } });
+    }
+  });
+
+  // Statements on Database.sql's connections keep a generic plan: planned once,
+  // maybe while the tables are small, it must still read the room's range of the
+  // name index and look users up by id, never scan either table.
+  it("reads a page from the room's range of the name index, whatever the page asks", async () => {
+    for (const [options, args] of [
+      [{ after: false, search: false }, "'r', 100"],
+      [{ after: true, search: false }, "'r', 'name', 'id', 100"],
+      [{ after: true, search: true }, "'r', 'name', 'id', '%x%', 100"],
+    ] as const) {
+      const plan = await genericPlanOf(server.database, memberPageSql(options), args);
+      expect(plan, JSON.stringify(options)).toContain("memberships_room_id_member_name_user_id_idx");
+      expect(plan, JSON.stringify(options)).not.toMatch(/Seq Scan on (memberships|users)\b|Sort/);
     }
   });
 

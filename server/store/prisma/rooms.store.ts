@@ -15,6 +15,27 @@ interface MemberRow {
   muted_until: string | null;
 }
 
+/**
+ * A page of a room's members, by name then id (exported for the plan test).
+ * Parameters: $1 the room; with `after`, the last key of the page before
+ * (name, id); with `search`, a LIKE pattern; last, the page size. Its plan
+ * must read the room's range of the (room_id, member_name, user_id) index at
+ * any table size (tests/integration/member-pages.test.ts checks the generic
+ * plan, which `Database.sql`'s connections keep).
+ */
+export function memberPageSql(options: { after: boolean; search: boolean }): string {
+  let n = 1;
+  const where = ["m.room_id = $1"];
+  if (options.after) where.push(`(m.member_name, m.user_id) > ($${++n}, $${++n})`);
+  if (options.search) where.push(`m.member_name ILIKE $${++n} ESCAPE '\\'`);
+  return `
+    SELECT u.id, u.name, m.role, u.last_seen_at, m.muted_until
+      FROM memberships m JOIN users u ON u.id = m.user_id
+     WHERE ${where.join(" AND ")}
+     ORDER BY m.member_name, m.user_id
+     LIMIT $${++n}`;
+}
+
 /** `text` matched literally inside a LIKE pattern: a search for "50%" or "a_b" must not match every name. */
 function likeLiteral(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -121,20 +142,11 @@ export function createPrismaRoomsStore(db: Pick<Database, "prisma" | "sql">, mem
         // page's CPU), over the names the database copies into memberships (the
         // "member_names" migration): a page is a range of the (room_id,
         // member_name, user_id) index, not a join and sort of the whole room.
-        const values: unknown[] = [];
-        const param = (value: unknown) => `$${values.push(value)}`;
-        const where = [`m.room_id = ${param(roomId)}`];
-        if (after) where.push(`(m.member_name, m.user_id) > (${param(after.name)}, ${param(after.id)})`);
-        if (nameContains) where.push(`m.member_name ILIKE ${param(`%${likeLiteral(nameContains)}%`)} ESCAPE '\\'`);
-        const rows = await db.sql<MemberRow>({
-          text: `
-            SELECT u.id, u.name, m.role, u.last_seen_at, m.muted_until
-              FROM memberships m JOIN users u ON u.id = m.user_id
-             WHERE ${where.join(" AND ")}
-             ORDER BY m.member_name, m.user_id
-             LIMIT ${param(limit)}`,
-          values,
-        });
+        const values: unknown[] = [roomId];
+        if (after) values.push(after.name, after.id);
+        if (nameContains) values.push(`%${likeLiteral(nameContains)}%`);
+        values.push(limit);
+        const rows = await db.sql<MemberRow>({ text: memberPageSql({ after: Boolean(after), search: Boolean(nameContains) }), values });
         return rows.map((r) => ({ id: r.id, name: r.name, role: r.role, lastSeenAt: sqlDate(r.last_seen_at), mutedUntil: sqlDate(r.muted_until) }));
       }),
 
