@@ -19,7 +19,7 @@ export const MEMBERS_SCROLL_PAGE = 100;
 /**
  * How old a `room:online` count may be. Counting reads every member's status
  * (a room of 10,000 is 10,000 presence reads), so a node counts a room at most
- * this often, whoever asks; a change of members counts again at once. The
+ * this often, whoever asks (joins and leaves included). The
  * browser asks every ONLINE_COUNT_REFRESH_MS while it shows a big room.
  */
 export const ONLINE_COUNT_TTL_MS = 10_000;

@@ -40,6 +40,17 @@ describe("room cache", () => {
     expect(db.queries).toEqual([["a", "b"], ["a"]]);
   });
 
+  it("updates a cached room in place of a load, after a load in flight, and nothing when the room is not cached", async () => {
+    const db = counter({ a: 3, b: 300 });
+    const sizes = createRoomCache(db.load, 0, { ttlMs: 60_000 });
+    const inFlight = sizes.of(["a"]);
+    sizes.update("a", (n) => n + 1); // applies once the load in flight answers
+    sizes.update("b", (n) => n + 1); // not cached: nothing to change
+    expect((await inFlight).get("a")).toBe(3); // the caller that asked before the change
+    expect([...(await sizes.of(["a", "b"]))]).toEqual([["a", 4], ["b", 300]]);
+    expect(db.queries).toEqual([["a"], ["b"]]);
+  });
+
   it("does not keep a failed load", async () => {
     const db = counter({ a: 3 });
     const sizes = createRoomCache(db.load, 0, { ttlMs: 60_000 });

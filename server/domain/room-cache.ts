@@ -7,7 +7,7 @@
 // backend: on this 2-core machine, asking the database at every watch cut the
 // benchmark's connect rate to a fifth.
 //
-// Either may be up to `ttlMs` old, unless the room is forgotten when its
+// Either may be up to `ttlMs` old, unless it is updated when the room's
 // members change (the realtime layer does, on every node: see
 // userSocketsEverywhere): the client side allows for stale counts
 // (shouldWatchPresence).
@@ -20,6 +20,8 @@ export interface RoomCache<T> {
   of(roomIds: readonly string[]): Promise<Map<string, T>>;
   /** Drops a room's value: the next ask loads it again (a query in flight answers only those who asked before). */
   forget(roomId: string): void;
+  /** Changes a room's cached value, if it has one (after a load in flight, if one is), without a query. */
+  update(roomId: string, change: (value: T) => T): void;
 }
 
 /**
@@ -60,6 +62,10 @@ export function createRoomCache<T>(
     },
     forget(roomId) {
       cache.delete(roomId);
+    },
+    update(roomId, change) {
+      const entry = cache.get(roomId);
+      if (entry) entry.value = entry.value.then(change);
     },
   };
 }

@@ -109,7 +109,7 @@ export function createRealtime(httpServer: HttpServer, deps: RealtimeDeps): Real
     services,
     tokens: services.tokens,
     metrics: deps.metrics,
-    userSockets: userSocketsEverywhere(io, crossNode, (roomId) => presence.membersChanged(roomId)),
+    userSockets: userSocketsEverywhere(io, crossNode, (roomId, userId, joined) => presence.membersChanged(roomId, userId, joined)),
   };
   broadcastLateCommits(io, ctx);
   const dispatch = createDispatcher(

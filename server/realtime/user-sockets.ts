@@ -33,12 +33,16 @@ export interface UserSockets {
  *
  * `crossNode`: there are other nodes to tell (a Redis adapter); without one
  * (embedded mode) the change is local only. `membersChanged`: told on every
- * node when a room's members change (a join or a leave), before its sockets
- * move.
+ * node when a room's members change (a user joined or left), before their
+ * sockets move.
  */
-export function userSocketsEverywhere(io: ParleyServer, crossNode: boolean, membersChanged: (roomId: string) => void = () => {}): UserSockets {
+export function userSocketsEverywhere(
+  io: ParleyServer,
+  crossNode: boolean,
+  membersChanged: (roomId: string, userId: string, joined: boolean) => void = () => {},
+): UserSockets {
   const applyHere = (change: UserSocketsChange) => {
-    if (change.op !== "disconnect") membersChanged(change.roomId);
+    if (change.op !== "disconnect") membersChanged(change.roomId, change.userId, change.op === "join");
     const sockets = io.local.in(channels.user(change.userId));
     if (change.op === "join") sockets.socketsJoin(channels.room(change.roomId));
     else if (change.op === "leave") {
