@@ -6,7 +6,7 @@ import { Button, IconButton } from "@/components/ui/button";
 import { BanIcon, MicIcon, MicOffIcon, MoreIcon, RetryIcon, UserMinusIcon, XIcon } from "@/components/ui/icons";
 import { Menu, type MenuItem } from "@/components/ui/menu";
 import { PRESENCE_WATCH_MAX, type PresenceStatus, type RoomRole, type RoomSummary } from "@/lib/contract";
-import type { MemberEntry, PresenceEntry, RoomMembersState } from "@/lib/client/chat-client";
+import { memberNameMatches, type MemberEntry, type PresenceEntry, type RoomMembersState } from "@/lib/client/chat-client";
 import { useChat, useChatClient } from "@/lib/client/chat-context";
 import { formatAgo, formatTime } from "@/lib/client/format";
 import { MemberSearch, MoreMembers, NoMatch } from "./member-list-tools";
@@ -233,8 +233,7 @@ export function MemberPanel({
   const localText = localSearch.roomId === room.id ? localSearch.text : "";
   const shown = useMemo(() => {
     if (!localText) return { online, offline };
-    const needle = localText.toLocaleLowerCase();
-    const matches = (m: MemberView) => m.name.toLocaleLowerCase().includes(needle);
+    const matches = (m: MemberView) => memberNameMatches(m.name, localText);
     return { online: online.filter(matches), offline: offline.filter(matches) };
   }, [online, offline, localText]);
   const now = useNow(30_000);

@@ -88,6 +88,15 @@ export interface RoomTimeline {
   tipSeq: number;
 }
 
+/**
+ * Whether a member's name matches a member search: contains it, ignoring
+ * case, as the server's `room:members` search does. For what the browser
+ * filters itself: a whole list, and joiners during a server-side search.
+ */
+export function memberNameMatches(name: string, search: string): boolean {
+  return !search || name.toLocaleLowerCase().includes(search.toLocaleLowerCase());
+}
+
 /** A member of a room as the member list shows them; their status is in `ChatState.presence`. */
 export interface MemberEntry {
   id: string;
@@ -1038,8 +1047,7 @@ export class ChatClient {
     if (!current) return;
     const has = current.list.some((m) => m.id === user.id);
     if (joined) {
-      const shown = !current.search || user.name.toLocaleLowerCase().includes(current.search.toLocaleLowerCase());
-      if (!has && shown) this.setMembers(roomId, { ...current, list: [...current.list, { id: user.id, name: user.name, role: "MEMBER" }] });
+      if (!has && memberNameMatches(user.name, current.search)) this.setMembers(roomId, { ...current, list: [...current.list, { id: user.id, name: user.name, role: "MEMBER" }] });
       // Joining takes a connection: the joiner is online now.
       const known = this.state.presence[user.id];
       if (live && (!known || known.status === "offline")) {

@@ -2,9 +2,9 @@ import type { ChatMessage } from "../../../lib/contract";
 import type { AppendOutcome, MessagesStore, RoomDraft } from "../../domain/ports";
 import { notFound } from "../../domain/errors";
 import type { Database, SqlRunner } from "../db/database";
+import { sqlDate } from "../db/sql-values";
 import { guard } from "./errors";
 import { authorSelect, toChatMessage } from "./mappers";
-import { sqlDate } from "../db/sql-values";
 
 const MAX_ATTEMPTS = 3;
 
@@ -123,7 +123,6 @@ interface AppendRow {
   edited_at: Date | string | null;
   deleted_at: Date | string | null;
 }
-
 
 function rowToMessage(row: AppendRow): ChatMessage {
   return toChatMessage({
