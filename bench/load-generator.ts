@@ -4,15 +4,15 @@
 // phases on command. Every process runs a phase's whole schedule from the same
 // start; a receive latency is the receiver's clock minus the emit time the
 // sender wrote into the body, both on the machine's monotonic clock, which every
-// process on it shares. Clients are real socket.io-client 4.8 sockets
-// (`forceNew: true`, WebSocket only, no reconnection).
+// process on it shares. Clients speak Socket.IO over WebSocket only, with no
+// reconnection: by default through the lean client (bench/lib/lean-client.ts),
+// with BENCH_CLIENT=socket.io through socket.io-client 4.8 (bench/lib/bench-socket.ts).
 //   Parley:   auth { token }, minted here from AUTH_SECRET (BENCH_AUTH_SECRET)
 //             with server/domain/socket-tokens.ts, exactly as /api/token would.
 //   baseline: auth { rooms, userId, name } (a bare server trusts it).
 import { randomUUID } from "node:crypto";
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { io, type Socket } from "socket.io-client";
-import type { AckResult, ChatMessage, ClientToServerEvents, Page, ServerToClientEvents } from "../lib/contract";
+import type { AckResult, ChatMessage, Page, PresenceBatch } from "../lib/contract";
 import { createSocketTokens } from "../server/domain/socket-tokens";
 import {
   monotonicMs,
@@ -32,8 +32,13 @@ import {
   type ThroughputPart,
 } from "./lib/protocol";
 import { Samples, summarize } from "./lib/stats";
+import { CLIENT_KINDS, createBenchSocket, type BenchSocket, type ClientKind } from "./lib/bench-socket";
 
-type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+type ClientSocket = BenchSocket;
+
+const clientKind = (process.env.BENCH_CLIENT ?? "lean") as ClientKind;
+if (!CLIENT_KINDS.includes(clientKind)) throw new Error(`BENCH_CLIENT must be one of ${CLIENT_KINDS.join(", ")}`);
+const CONNECT_TIMEOUT_MS = 180_000;
 
 interface Client {
   spec: ClientSpec;
@@ -78,35 +83,10 @@ function onMessageCreated(message: ChatMessage): void {
 }
 
 function socketFor(kind: ServerKind, url: string, spec: ClientSpec, token: string | undefined): ClientSocket {
-  return io(url, {
-    forceNew: true,
-    transports: ["websocket"],
-    reconnection: false,
-    autoConnect: false,
-    timeout: 180_000,
-    auth: kind === "parley" ? { token } : { rooms: spec.rooms, userId: spec.userId, name: spec.name },
-  });
+  return createBenchSocket(clientKind, url, kind === "parley" ? { token } : { rooms: spec.rooms, userId: spec.userId, name: spec.name });
 }
 
-function waitConnected(socket: ClientSocket, timeoutMs = 180_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error("connect timeout")), timeoutMs);
-    const ok = () => {
-      clearTimeout(timer);
-      socket.off("connect_error", fail);
-      resolve();
-    };
-    const fail = (err: Error) => {
-      clearTimeout(timer);
-      socket.off("connect", ok);
-      socket.off("connect_error", fail);
-      reject(err);
-    };
-    socket.once("connect", ok);
-    socket.once("connect_error", fail);
-    socket.connect();
-  });
-}
+const waitConnected = (socket: ClientSocket) => socket.connect(CONNECT_TIMEOUT_MS);
 
 async function mint(kind: ServerKind, specs: ClientSpec[]): Promise<(string | undefined)[]> {
   if (kind !== "parley") return specs.map(() => undefined);
@@ -130,7 +110,7 @@ async function connect(req: GeneratorRequest & { type: "connect" }): Promise<Con
       presenceChanges += 1;
       lastEventAt = now();
     });
-    socket.on("presence:batch", ({ online, away, offline }) => {
+    socket.on("presence:batch", ({ online, away, offline }: PresenceBatch) => {
       presenceEvents += 1;
       presenceChanges += online.length + away.length + Object.keys(offline).length;
       lastEventAt = now();
@@ -167,7 +147,7 @@ let watchErrors = 0;
 /** As a member panel does when it shows a room: asks for its rows' presence (Parley; the baseline has none). */
 function watchOnce(kind: ServerKind, socket: ClientSocket, spec: ClientSpec): void {
   if (kind !== "parley" || !spec.watch) return;
-  socket.emit("presence:watch", spec.watch, (result) => {
+  socket.emit("presence:watch", spec.watch, (result: AckResult<unknown>) => {
     if (!result.ok) watchErrors += 1;
   });
 }
@@ -269,7 +249,7 @@ async function fanout(req: Schedule): Promise<FanoutPart> {
     clientAt(sender.client!).emit(
       "message:send",
       { roomId: sender.roomId, clientId: randomUUID(), body: bodyFor(inWindow ? req.phaseId : 0, at, req.bodyLength) },
-      (result) => {
+      (result: AckResult<unknown> | undefined) => {
         pendingAcks -= 1;
         if (!inWindow) return;
         if (result?.ok) ack.add(now() - at);
@@ -330,7 +310,7 @@ async function throughput(req: Schedule): Promise<ThroughputPart> {
 async function replay(req: ReplayRequest): Promise<ReplayResult> {
   const writer = clientAt(req.writer);
   const reader = clientAt(req.reader);
-  const joined = await reader.timeout(10_000).emitWithAck("room:join", { roomId: req.roomId });
+  const joined = await reader.emitWithAck<AckResult<{ lastSeq: number }>>("room:join", { roomId: req.roomId }, 10_000);
   if (!joined.ok) throw new Error(`reader could not join the replay room: ${joined.error.code}`);
   let held = joined.data.lastSeq;
   const total: number[] = [];
@@ -347,9 +327,11 @@ async function replay(req: ReplayRequest): Promise<ReplayResult> {
     const worker = async () => {
       while (next < req.missed) {
         next += 1;
-        const result = await writer
-          .timeout(30_000)
-          .emitWithAck("message:send", { roomId: req.roomId, clientId: randomUUID(), body: `replay ${r} ${next}` });
+        const result = await writer.emitWithAck<AckResult<{ message: ChatMessage }>>(
+          "message:send",
+          { roomId: req.roomId, clientId: randomUUID(), body: `replay ${r} ${next}` },
+          30_000,
+        );
         if (!result.ok) throw new Error(`replay write failed: ${result.error.code}`);
         lastSeq = Math.max(lastSeq, result.data.message.seq);
       }
@@ -365,9 +347,11 @@ async function replay(req: ReplayRequest): Promise<ReplayResult> {
     let got = 0;
     let cursor = held;
     for (;;) {
-      const page: AckResult<Page<ChatMessage>> = await reader
-        .timeout(30_000)
-        .emitWithAck("room:sync", { roomId: req.roomId, afterSeq: cursor, limit: req.pageSize });
+      const page = await reader.emitWithAck<AckResult<Page<ChatMessage>>>(
+        "room:sync",
+        { roomId: req.roomId, afterSeq: cursor, limit: req.pageSize },
+        30_000,
+      );
       if (!page.ok) throw new Error(`room:sync failed: ${page.error.code}`);
       pages += 1;
       for (const m of page.data.messages) {

@@ -21,6 +21,7 @@ import { openMigratedDatabase, type Database } from "../server/store/db/database
 import { freePort } from "../tests/support/ports";
 import { cpuWindow } from "./lib/proc";
 import { startLoadGenerators, type LoadGenerator } from "./lib/load-generators";
+import { CLIENT_KINDS, type ClientKind } from "./lib/bench-socket";
 import { buildEntries, parleyEnv, ROOT, startServer, type ServerProcess } from "./lib/processes";
 import type { ClientSpec, FanoutResult, Sender, ServerKind } from "./lib/protocol";
 import type { Cpu, FanoutRun, RunResult, Series, SeriesKind, StepResult, WritePathResult } from "./lib/results";
@@ -48,6 +49,8 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "200" },
     /** Load-generator processes sharing the clients (one tops out at one core). */
     generators: { type: "string", default: "1" },
+    /** The load generator's Socket.IO client: lean (default, bench/lib/lean-client.ts) or socket.io (socket.io-client 4.8, runs before the tenth VM). */
+    client: { type: "string", default: "lean" },
     /** Fan-out runs per scenario; the one with the lowest p99 is reported (default 2, --quick 1). */
     repeat: { type: "string" },
     server: { type: "string", default: "realtime" },
@@ -85,6 +88,8 @@ const TP_SENDERS = Number(values["tp-senders"]);
 const TP_SECONDS = Number(values["tp-seconds"] ?? (QUICK ? 3 : 10));
 const CONCURRENCY = Number(values.concurrency);
 const GENERATORS = Math.max(1, Number(values.generators));
+const CLIENT = values.client as ClientKind;
+if (!CLIENT_KINDS.includes(CLIENT)) throw new Error(`--client must be one of ${CLIENT_KINDS.join(", ")}`);
 const SERVER = values.server === "full" ? "full" : "realtime";
 const BODY_LENGTH = Number(values["body-length"]);
 const REPLAY_MISSED = 1000;
@@ -654,7 +659,7 @@ async function main(): Promise<void> {
   const entries = await buildEntries();
   const env = await prepare(tag, notes);
   log(`seeded ${env.layout.clients.length} users, ${env.layout.fanRooms.length} fan-out rooms, a ${BIG_ROOM}-member room`);
-  const lg = startLoadGenerators(entries.loadGenerator, { ...process.env, BENCH_AUTH_SECRET: env.serverEnv.AUTH_SECRET }, GENERATORS);
+  const lg = startLoadGenerators(entries.loadGenerator, { ...process.env, BENCH_AUTH_SECRET: env.serverEnv.AUTH_SECRET, BENCH_CLIENT: CLIENT }, GENERATORS);
   const series: Series[] = [];
   let writePath: WritePathResult | undefined;
   let baselineWritePath: WritePathResult | undefined;
@@ -727,6 +732,7 @@ async function main(): Promise<void> {
       ratePerSender: RATE,
       bodyLength: BODY_LENGTH,
       loadGenerators: GENERATORS,
+      client: CLIENT,
     },
     series,
     writePath,

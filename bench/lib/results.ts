@@ -109,6 +109,8 @@ export interface RunResult {
     bodyLength: number;
     /** Load-generator processes sharing the clients (1 in runs before --generators). */
     loadGenerators?: number;
+    /** The load generator's Socket.IO client (absent in runs before the lean client: socket.io-client). */
+    client?: "lean" | "socket.io";
   };
   series: Series[];
   /** The write path on the node of the Parley series, with that series' 10,000 (or last step's) clients still connected. */
