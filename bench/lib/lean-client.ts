@@ -47,6 +47,9 @@ export class LeanSocket {
 
   /** Opens the WebSocket and sends the Socket.IO connect packet; resolves when the server accepts it. */
   connect(timeoutMs: number): Promise<void> {
+    // A connect replaces any earlier connection of this client.
+    this.ws?.terminate();
+    this.connected = false;
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(`${this.url.replace(/^http/, "ws")}/socket.io/?EIO=4&transport=websocket`, { perMessageDeflate: false });
       this.ws = ws;
