@@ -5,12 +5,16 @@
 //   ... --timeline               busy share and top packages for every second of the run
 //   ... --from 33 --to 46        only that window (seconds since the profile started):
 //                                one bench phase, found with --timeline
+// The last table charges every sample to the nearest of the app's own functions
+// on its stack, library code and system calls below it included: what each piece
+// of Parley costs, where self time scatters it over Node and npm internals.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
 }
 interface Profile {
   nodes: ProfileNode[];
@@ -39,7 +43,11 @@ const toMicros = values.to === undefined ? Number.POSITIVE_INFINITY : Number(val
 
 const packageOf = (frame: ProfileNode["callFrame"]) => {
   const pkg = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(frame.url)?.[1];
-  return pkg ?? (frame.url.startsWith("node:") ? "node (internal)" : frame.url ? "app" : `(${frame.functionName || "native"})`);
+  if (pkg) return pkg;
+  if (frame.url.startsWith("node:")) return "node (internal)";
+  // Embedded PGlite runs PostgreSQL as WebAssembly in the server's process.
+  if (frame.url.startsWith("/wasm/") || frame.url.startsWith("wasm://")) return "(wasm: embedded PGlite)";
+  return frame.url ? "app" : `(${frame.functionName || "native"})`;
 };
 
 // Self time per sampled node, inside the window; per second for the timeline.
@@ -77,16 +85,33 @@ if (values.timeline) {
   process.exit(0);
 }
 
+const parentOf = new Map<number, number>();
+for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+const nameOf = (frame: ProfileNode["callFrame"]) => {
+  const where = frame.url.split("/").slice(-3).join("/");
+  return `${frame.functionName || "(anonymous)"} ${where}${where ? `:${frame.lineNumber + 1}` : ""}`;
+};
+/** The nearest app function at or above a sampled node, or why there is none. */
+const appCallerOf = (id: number) => {
+  for (let at: number | undefined = id; at !== undefined; at = parentOf.get(at)) {
+    const frame = byId.get(at)?.callFrame;
+    if (frame && packageOf(frame) === "app") return nameOf(frame);
+  }
+  return "(no app function on the stack: library callbacks, I/O, GC)";
+};
+
 const byFunction = new Map<string, number>();
 const byPackage = new Map<string, number>();
+const byAppCaller = new Map<string, number>();
 for (const [id, micros] of timeById) {
   const frame = byId.get(id)?.callFrame;
   if (!frame) continue;
-  const where = frame.url.split("/").slice(-3).join("/");
-  const fn = `${frame.functionName || "(anonymous)"} ${where}${where ? `:${frame.lineNumber + 1}` : ""}`;
-  byFunction.set(fn, (byFunction.get(fn) ?? 0) + micros);
+  byFunction.set(nameOf(frame), (byFunction.get(nameOf(frame)) ?? 0) + micros);
   const group = packageOf(frame);
   byPackage.set(group, (byPackage.get(group) ?? 0) + micros);
+  if (group === "((idle))") continue;
+  const caller = appCallerOf(id);
+  byAppCaller.set(caller, (byAppCaller.get(caller) ?? 0) + micros);
 }
 
 const line = (name: string, micros: number) =>
@@ -96,3 +121,5 @@ console.log(`${file}: ${(total / 1e6).toFixed(1)} s sampled${window}\n\nself tim
 for (const [name, micros] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, Number(values.top))) console.log(line(name, micros));
 console.log("\nself time by package:");
 for (const [name, micros] of [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(line(name, micros));
+console.log("\ntime under the nearest app function (library code and system calls below it included; idle left out):");
+for (const [name, micros] of [...byAppCaller].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(line(name, micros));
