@@ -34,15 +34,13 @@ import {
 import { Samples, summarize } from "./lib/stats";
 import { CLIENT_KINDS, createBenchSocket, type BenchSocket, type ClientKind } from "./lib/bench-socket";
 
-type ClientSocket = BenchSocket;
-
 const clientKind = (process.env.BENCH_CLIENT ?? "lean") as ClientKind;
 if (!CLIENT_KINDS.includes(clientKind)) throw new Error(`BENCH_CLIENT must be one of ${CLIENT_KINDS.join(", ")}`);
 const CONNECT_TIMEOUT_MS = 180_000;
 
 interface Client {
   spec: ClientSpec;
-  socket: ClientSocket;
+  socket: BenchSocket;
 }
 
 const now = monotonicMs;
@@ -54,7 +52,7 @@ const tokens = createSocketTokens({ secret: authSecret || "unused-unused-unused-
 /** Every client connected by `connect`, in order: senders are named by index. */
 let clients: Client[] = [];
 /** Extra sockets (presence joiners), closed with the rest. */
-let extras: ClientSocket[] = [];
+let extras: BenchSocket[] = [];
 
 // Event counters, for "has the connect storm settled?" and presence per join.
 /** Presence packets received (`presence:changed`, or `presence:batch` carrying several changes). */
@@ -82,11 +80,11 @@ function onMessageCreated(message: ChatMessage): void {
   phase.latency.add(now() - sentAt);
 }
 
-function socketFor(kind: ServerKind, url: string, spec: ClientSpec, token: string | undefined): ClientSocket {
+function socketFor(kind: ServerKind, url: string, spec: ClientSpec, token: string | undefined): BenchSocket {
   return createBenchSocket(clientKind, url, kind === "parley" ? { token } : { rooms: spec.rooms, userId: spec.userId, name: spec.name });
 }
 
-const waitConnected = (socket: ClientSocket) => socket.connect(CONNECT_TIMEOUT_MS);
+const waitConnected = (socket: BenchSocket) => socket.connect(CONNECT_TIMEOUT_MS);
 
 async function mint(kind: ServerKind, specs: ClientSpec[]): Promise<(string | undefined)[]> {
   if (kind !== "parley") return specs.map(() => undefined);
@@ -145,7 +143,7 @@ async function connect(req: GeneratorRequest & { type: "connect" }): Promise<Con
 let watchErrors = 0;
 
 /** As a member panel does when it shows a room: asks for its rows' presence (Parley; the baseline has none). */
-function watchOnce(kind: ServerKind, socket: ClientSocket, spec: ClientSpec): void {
+function watchOnce(kind: ServerKind, socket: BenchSocket, spec: ClientSpec): void {
   if (kind !== "parley" || !spec.watch) return;
   socket.emit("presence:watch", spec.watch, (result: AckResult<unknown>) => {
     if (!result.ok) watchErrors += 1;
@@ -216,7 +214,7 @@ async function until(check: () => boolean, timeoutMs: number): Promise<boolean> 
   return true;
 }
 
-function clientAt(index: number): ClientSocket {
+function clientAt(index: number): BenchSocket {
   const client = clients[index];
   if (!client) throw new Error(`no client ${index}`);
   return client.socket;

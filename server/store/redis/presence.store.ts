@@ -9,7 +9,7 @@
 // The scripts touch keys they compute, so this needs a single Redis (with
 // replicas or Sentinel if you like), not Redis Cluster.
 import { createHash } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { ChainableCommander, Redis } from "ioredis";
 import type { PresenceStatus } from "../../../lib/contract";
 import type { ConnectionStatus, PresenceConnection, PresenceSnapshot, PresenceStore } from "../../domain/ports";
 
@@ -168,6 +168,23 @@ export function createRedisPresenceStore(redis: Redis, options: { prefix: string
     }
   }
 
+  /** One pipelined read of each user's hash (`add` queues it), each reply parsed; the first failed reply fails them all. */
+  async function perUser<T>(
+    userIds: string[],
+    add: (pipeline: ChainableCommander, key: string) => void,
+    parse: (reply: unknown, userId: string) => T,
+  ): Promise<T[]> {
+    if (userIds.length === 0) return [];
+    const pipeline = redis.pipeline();
+    for (const userId of userIds) add(pipeline, `${kp}:u:${userId}`);
+    const results = (await pipeline.exec()) ?? [];
+    return userIds.map((userId, i) => {
+      const [err, reply] = results[i] ?? [new Error("no reply"), null];
+      if (err) throw err;
+      return parse(reply, userId);
+    });
+  }
+
   return {
     scope: "cluster",
 
@@ -190,31 +207,13 @@ export function createRedisPresenceStore(redis: Redis, options: { prefix: string
       return parseSnapshot(userId, await redis.call("HGETALL", `${kp}:u:${userId}`) as string[]);
     },
 
-    async snapshots(userIds) {
-      if (userIds.length === 0) return [];
-      const pipeline = redis.pipeline();
-      for (const userId of userIds) pipeline.call("HGETALL", `${kp}:u:${userId}`);
-      const results = (await pipeline.exec()) ?? [];
-      return userIds.map((userId, i) => {
-        const [err, flat] = results[i] ?? [new Error("no reply"), null];
-        if (err) throw err;
-        return parseSnapshot(userId, flat as string[]);
-      });
-    },
+    snapshots: (userIds) =>
+      perUser(userIds, (pipeline, key) => pipeline.call("HGETALL", key), (reply, userId) => parseSnapshot(userId, reply as string[])),
 
-    async announcedStatuses(userIds) {
-      if (userIds.length === 0) return [];
-      // One field per user, not the whole hash: counting a room of 10,000 read
-      // every connection of every member before (HGETALL), for this one value.
-      const pipeline = redis.pipeline();
-      for (const userId of userIds) pipeline.hget(`${kp}:u:${userId}`, "a");
-      const results = (await pipeline.exec()) ?? [];
-      return userIds.map((_, i) => {
-        const [err, value] = results[i] ?? [new Error("no reply"), null];
-        if (err) throw err;
-        return (value as PresenceStatus | null) ?? null;
-      });
-    },
+    // One field per user, not the whole hash: counting a room of 10,000 read
+    // every connection of every member before (HGETALL), for this one value.
+    announcedStatuses: (userIds) =>
+      perUser(userIds, (pipeline, key) => pipeline.hget(key, "a"), (reply) => (reply as PresenceStatus | null) ?? null),
 
     async announce(userId, version, status) {
       return (await run("announce", [userId, version, status])) === 1;
