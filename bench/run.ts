@@ -30,6 +30,7 @@ import { createThrowawayDatabase } from "../scripts/lib/throwaway-database";
 import { benchRedisUrl, deleteKeysUnder, withRedis } from "./lib/redis";
 import { createRooms, createUsers, newTag } from "./lib/seed";
 import { writeReport } from "./report";
+import { histogramBuckets, seriesSum, windowQuantile } from "./lib/prom-text";
 
 const { values } = parseArgs({
   options: {
@@ -525,46 +526,10 @@ async function scrapeTime(server: ServerProcess): Promise<number> {
   return times.sort((a, b) => a - b)[1]!;
 }
 
-/** Cumulative bucket counts of one Prometheus histogram series (`le` → count), from a /metrics text. */
-function histogramBuckets(text: string, name: string, label: string): Map<number, number> {
-  const buckets = new Map<number, number>();
-  for (const line of text.split("\n")) {
-    if (!line.startsWith(`${name}_bucket{`) || !line.includes(label)) continue;
-    const le = /le="([^"]+)"/.exec(line)?.[1];
-    if (le) buckets.set(le === "+Inf" ? Infinity : Number(le), Number(line.slice(line.lastIndexOf(" ") + 1)));
-  }
-  return buckets;
-}
-
-/**
- * Prometheus' histogram_quantile over the difference of two scrapes: the
- * q-quantile of what was observed between them, interpolated inside its bucket
- * (so as coarse as the buckets). NaN when nothing was observed.
- */
-function windowQuantile(before: Map<number, number>, after: Map<number, number>, q: number): number {
-  const bounds = [...after.keys()].sort((a, b) => a - b);
-  const counts = bounds.map((le) => (after.get(le) ?? 0) - (before.get(le) ?? 0));
-  const total = counts[counts.length - 1] ?? 0;
-  if (total <= 0) return NaN;
-  const rank = q * total;
-  for (let i = 0; i < bounds.length; i++) {
-    if (counts[i]! < rank) continue;
-    const lower = i === 0 ? 0 : bounds[i - 1]!;
-    if (bounds[i] === Infinity) return lower;
-    const below = i === 0 ? 0 : counts[i - 1]!;
-    return lower + ((bounds[i]! - lower) * (rank - below)) / Math.max(1, counts[i]! - below);
-  }
-  return NaN;
-}
-
 /** Group-commit totals and the server-side latency histograms from the node's /metrics (loopback is allowed without a token); empty if unavailable. */
 async function dbMetrics(server: ServerProcess) {
   const text = await fetch(`${server.url}/metrics`).then((r) => (r.ok ? r.text() : ""), () => "");
-  const sum = (name: string) =>
-    text
-      .split("\n")
-      .filter((l) => l.startsWith(name))
-      .reduce((n, l) => n + Number(l.slice(l.lastIndexOf(" ") + 1)), 0);
+  const sum = (name: string) => seriesSum(text, name);
   return {
     count: sum("parley_db_write_duration_seconds_count"),
     seconds: sum("parley_db_write_duration_seconds_sum"),

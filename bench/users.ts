@@ -10,12 +10,10 @@
 // the CSV has the columns token,roomId,userId (no header) for Artillery's payload.
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { hashPassword } from "../server/domain/passwords";
-import { createSocketTokens } from "../server/domain/socket-tokens";
 import { loadEnv } from "../server/env";
 import { openMigratedDatabase } from "../server/store/db/database";
 import { databaseOptionsFromEnv } from "../server/store/db/options";
-import { createRooms, createUsers, newTag } from "./lib/seed";
+import { createLoadUsers, toArtilleryCsv, toJsonLines } from "./lib/load-users";
 
 const { values } = parseArgs({
   options: {
@@ -29,39 +27,25 @@ const { values } = parseArgs({
 });
 
 async function main(): Promise<void> {
-  const count = Number(values.count);
-  const roomCount = Math.max(1, Number(values.rooms));
-  const ttlSeconds = Number(values.ttl);
-  if (!Number.isInteger(count) || count < 1) throw new Error("--count must be a positive integer");
   const env = loadEnv();
   if (!process.env.AUTH_SECRET) {
     console.warn("AUTH_SECRET is not set: tokens are signed with the development secret in DATA_DIR (fine for `npm run dev`).");
   }
   const db = await openMigratedDatabase(databaseOptionsFromEnv(env));
   try {
-    const tag = newTag();
     const started = Date.now();
-    const users = await createUsers(db.prisma, { count, tag, prefix: "load", passwordHash: await hashPassword(values.password!) });
-    const rooms = Array.from({ length: roomCount }, (_, r) => ({
-      id: `r${tag}load${r}`,
-      name: `load-${tag}-${r}`,
-      createdById: users[0]!.id,
-      members: users.filter((_, i) => i % roomCount === r).map((u) => u.id),
-    }));
-    await createRooms(db.prisma, rooms);
-    const tokens = createSocketTokens({ secret: env.AUTH_SECRET, ttlSeconds });
-    const lines: string[] = [];
-    const csv: string[] = [];
-    for (const [i, user] of users.entries()) {
-      const { token, expiresAt } = await tokens.issue({ id: user.id, name: user.name, role: "USER" });
-      const roomId = rooms[i % roomCount]!.id;
-      lines.push(JSON.stringify({ userId: user.id, name: user.name, email: user.email, roomId, token, expiresAt }));
-      csv.push(`${token},${roomId},${user.id}`);
-    }
-    writeFileSync(values.out!, `${lines.join("\n")}\n`);
-    if (values.csv) writeFileSync(values.csv, `${csv.join("\n")}\n`);
+    const ttlSeconds = Number(values.ttl);
+    const { tag, users } = await createLoadUsers(db.prisma, {
+      count: Number(values.count),
+      rooms: Number(values.rooms),
+      secret: env.AUTH_SECRET,
+      ttlSeconds,
+      password: values.password!,
+    });
+    writeFileSync(values.out!, toJsonLines(users));
+    if (values.csv) writeFileSync(values.csv, toArtilleryCsv(users));
     console.log(
-      `created ${count} users in ${roomCount} rooms (tag ${tag}) in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
+      `created ${users.length} users in ${Math.max(1, Number(values.rooms))} rooms (tag ${tag}) in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
         `tokens valid ${ttlSeconds} s -> ${values.out}${values.csv ? `, ${values.csv}` : ""}`,
     );
   } finally {
