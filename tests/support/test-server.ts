@@ -12,6 +12,7 @@ import { createRealtime, type Realtime, type RealtimeDeps } from "../../server/r
 import { createMemoryPresenceStore } from "../../server/store/memory/presence.store";
 import { createPrismaStores } from "../../server/store/prisma";
 import { createTestDatabase, type Backend, type TestDatabase } from "./databases";
+import { TEST_AUTH_SECRET } from "./node-process";
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -40,7 +41,7 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const database = options.database ?? (await createTestDatabase(backend));
   const services = createServices(createPrismaStores(database.db), {
-    authSecret: "test-secret-test-secret-test-secret-0123",
+    authSecret: TEST_AUTH_SECRET,
     socketTokenTtlSeconds: options.tokenTtlSeconds ?? 600,
     ...(options.limits ? { limits: options.limits } : {}),
   });
