@@ -31,6 +31,7 @@ import { benchRedisUrl, deleteKeysUnder, withRedis } from "./lib/redis";
 import { createRooms, createUsers, newTag } from "./lib/seed";
 import { writeReport } from "./report";
 import { histogramBuckets, seriesSum, windowQuantile } from "./lib/prom-text";
+import { runProblems } from "./lib/run-checks";
 
 const { values } = parseArgs({
   options: {
@@ -601,7 +602,7 @@ async function runWritePath(
 
 // ---------------------------------------------------------------- main
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const startedAt = new Date();
   const loadAverageAtStart = loadavg();
   // Before any server starts, so it measures the machine, not the bench.
@@ -709,10 +710,15 @@ async function main(): Promise<void> {
   const written = writeReport(result, outDir);
   console.log(`\n${written.markdown}`);
   log(`wrote ${written.files.map((f) => path.relative(ROOT, f)).join(", ")}`);
+  // Timings are reported, never checked; the promises are (see run-checks.ts).
+  const problems = runProblems(result);
+  for (const problem of problems) log(`FAILED: ${problem}`);
+  log(problems.length === 0 ? "every client connected, every message delivered and acked, every replay complete" : `${problems.length} broken promise(s)`);
+  return problems.length === 0 ? 0 : 1;
 }
 
 main().then(
-  () => process.exit(0),
+  (code) => process.exit(code),
   (err: unknown) => {
     console.error(err);
     process.exit(1);
