@@ -142,6 +142,26 @@ async function main(): Promise<number> {
   const authSecret = randomBytes(32).toString("base64url");
   const redisPrefix = `parley-bench-${tag}`;
   let server: ServerProcess | undefined;
+  // Once, whoever asks first (the end of the run, or a signal); the other waits for it.
+  let cleaning: Promise<void> | undefined;
+  const cleanUp = () =>
+    (cleaning ??= (async () => {
+      await server?.stop();
+      for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => log(`cleanup failed: ${String(err)}`));
+    })());
+  // Ctrl-C: the node and Artillery get the signal too; the database, keys and
+  // files are ours to remove. `on`, not `once`: under `npm run` the signal comes
+  // twice (the terminal's, and tsx relaying it), and a second one with no
+  // listener would end the process halfway through the clean-up.
+  let interrupted = false;
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      if (interrupted) return;
+      interrupted = true;
+      log(`${signal}: stopping the node, removing the database`);
+      void cleanUp().then(() => process.exit(130));
+    });
+  }
   try {
     // The database, seeded before the node starts (PGlite: one process per data directory).
     const env: Record<string, string | undefined> = { ...parleyEnv(authSecret), SOCKET_TOKEN_TTL_SECONDS: "3600" };
@@ -266,9 +286,12 @@ async function main(): Promise<number> {
     const ok = checks.every((c) => c.ok);
     log(ok ? "PASS" : "FAIL");
     return ok ? 0 : 1;
+  } catch (err) {
+    // What an interrupted run fails on (its node is gone) is not news.
+    if (interrupted) return 130;
+    throw err;
   } finally {
-    await server?.stop();
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => log(`cleanup failed: ${String(err)}`));
+    await cleanUp();
   }
 }
 

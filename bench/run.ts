@@ -635,8 +635,14 @@ async function main(): Promise<number> {
     await lg.stop();
     await env.cleanup();
   };
+  // `on`, not `once`: under `npm run` a Ctrl-C arrives twice (the terminal's, and
+  // tsx relaying it), and a second one with no listener would end the process
+  // halfway through stopping the servers and removing the database.
+  let interrupted = false;
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
+    process.on(signal, () => {
+      if (interrupted) return;
+      interrupted = true;
       log(`${signal}: stopping the servers and the load generator, removing the database`);
       void stopAll().then(() => process.exit(130));
     });
