@@ -45,8 +45,10 @@ const packageOf = (frame: ProfileNode["callFrame"]) => {
   const pkg = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(frame.url)?.[1];
   if (pkg) return pkg;
   if (frame.url.startsWith("node:")) return "node (internal)";
-  // Embedded PGlite runs PostgreSQL as WebAssembly in the server's process.
-  if (frame.url.startsWith("/wasm/") || frame.url.startsWith("wasm://")) return "(wasm: embedded PGlite)";
+  // WebAssembly frames carry no module name: embedded PGlite (PostgreSQL in the
+  // server's process) in embedded mode, and in either mode the migration engine
+  // (schema-engine-wasm) at boot and Prisma's query compiler for Prisma calls.
+  if (frame.url.startsWith("/wasm/") || frame.url.startsWith("wasm://")) return "(wasm: PGlite or Prisma)";
   return frame.url ? "app" : `(${frame.functionName || "native"})`;
 };
 
