@@ -196,6 +196,7 @@ export function renderMarkdown(run: RunResult, plots: { memory: string; latency:
     }
   }
   lines.push("");
+  lines.push(...departedTable(run.series));
   lines.push(`![memory per connection](${plots.memory})`, "");
 
   lines.push("## Fan-out receive latency", "");
@@ -362,3 +363,33 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.met
   const { markdown } = writeReport(run, values.out ?? path.resolve(path.dirname(file), ".."));
   console.log(markdown);
 }
+
+/**
+ * What each series' nodes kept once every client left: heap + external after a
+ * full GC against the reading before the first client. A leak would show as
+ * bytes kept per departed client; what is left over is what a node caches and
+ * compiles while it runs (JIT code, prepared statements, pools).
+ */
+function departedTable(series: Series[]): string[] {
+  const rows = series.filter((s) => s.departed && s.departed.clients > 0);
+  if (rows.length === 0) return [];
+  const accounted = (m: { heapUsed: number; external: number }) => m.heapUsed + m.external;
+  const lines = [
+    "Once every client of a series left (Parley's announced offline), each node's memory after a full GC, against its reading before the first client: what a node keeps of connections that are gone. A leak shows as bytes kept per departed client.",
+    "",
+    "| server | clients that left | heap + external before the first client (MB) | at the largest step (MB) | after all left (MB) | kept per departed client (bytes) | RSS before / after (MB) |",
+    "|---|---|---|---|---|---|---|",
+  ];
+  for (const s of rows) {
+    const { clients, before, after } = s.departed!;
+    const peak = s.steps[s.steps.length - 1]?.memory.map((m) => m.after) ?? [];
+    const sum = (ms: { heapUsed: number; external: number }[]) => ms.reduce((n, m) => n + accounted(m), 0);
+    const kept = (sum(after) - sum(before)) / clients;
+    lines.push(
+      `| ${s.label} | ${int(clients)} | ${before.map((m) => mb(accounted(m))).join(" + ")} | ${peak.map((m) => mb(accounted(m))).join(" + ")} | ${after.map((m) => mb(accounted(m))).join(" + ")} | ${int(kept)} | ${before.map((m) => mb(m.rss)).join(" + ")} / ${after.map((m) => mb(m.rss)).join(" + ")} |`,
+    );
+  }
+  lines.push("");
+  return lines;
+}
+

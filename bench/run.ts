@@ -31,6 +31,7 @@ import { benchRedisUrl, deleteKeysUnder, withRedis } from "./lib/redis";
 import { createRooms, createUsers, newTag } from "./lib/seed";
 import { writeReport } from "./report";
 import { histogramBuckets, seriesSum, windowQuantile } from "./lib/prom-text";
+import { mb } from "./lib/stats";
 import { runProblems } from "./lib/run-checks";
 
 const { values } = parseArgs({
@@ -463,7 +464,16 @@ async function runSeries(
 
     let writePath: WritePathResult | undefined;
     if (options.writePath) writePath = await runWritePath(kind, layout, lg, servers, urls, options.replay ?? true);
-    return { series: { kind: seriesKind, label, steps: result }, writePath };
+
+    // Everyone leaves: what the nodes keep of connections that are gone (a leak shows here, per departed client).
+    const left = await lg.request({ type: "disconnect" });
+    if (kind === "parley" && left.closed > 0) await waitForOfflineSettled(env, label, left.closed);
+    const departed = { clients: left.closed, before, after: await Promise.all(servers.map(settledMemory)) };
+    log(
+      `${label}: after ${left.closed} clients left, heap + external ${departed.after.map((m) => `${mb(m.heapUsed + m.external)}`).join(" / ")} MB, RSS ${departed.after.map((m) => mb(m.rss)).join(" / ")} MB ` +
+        `(before the first client ${before.map((m) => `${mb(m.heapUsed + m.external)}`).join(" / ")} MB, RSS ${before.map((m) => mb(m.rss)).join(" / ")} MB)`,
+    );
+    return { series: { kind: seriesKind, label, steps: result, departed }, writePath };
   } finally {
     const closed = await lg.request({ type: "disconnect" }).catch(() => undefined);
     // Let this series' users go offline on its own nodes, as users who leave do, before they stop: a

@@ -60,6 +60,13 @@ export interface Series {
   kind: SeriesKind;
   label: string;
   steps: StepResult[];
+  /**
+   * Once every client of the series left (and, for Parley, was announced
+   * offline): each node's memory after a full GC, beside its reading before
+   * the first client. What a node keeps of connections that are gone. Absent
+   * in older runs.
+   */
+  departed?: { clients: number; before: ProbeMemory[]; after: ProbeMemory[] };
 }
 
 export interface WritePathResult {
