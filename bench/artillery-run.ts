@@ -110,7 +110,7 @@ function busiestPeriod(report: ArtilleryReport) {
   for (const period of report.intermediate ?? []) {
     const seconds = ((period.lastMetricAt ?? 0) - (period.firstMetricAt ?? 0)) / 1000;
     const rt = period.summaries["socketio.response_time"];
-    if (seconds < 5 || !rt) continue; // a stub period at the end
+    if (seconds < 5 || !rt) continue; // the short last period
     const perSecond = (period.counters["socketio.emit"] ?? 0) / seconds;
     if (!best || perSecond > best.perSecond) best = { perSecond, p50: rt.median ?? rt.p50 ?? Number.NaN, p99: rt.p99 };
   }

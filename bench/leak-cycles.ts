@@ -12,14 +12,13 @@
 import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import { createSocketTokens } from "../server/domain/socket-tokens";
-import { offlineQueueKey } from "../server/store/redis/presence.store";
 import { openMigratedDatabase } from "../server/store/db/database";
 import { createThrowawayDatabase } from "../scripts/lib/throwaway-database";
 import { createBenchSocket, type BenchSocket } from "./lib/bench-socket";
 import { buildEntries, parleyEnv, startServer, type ServerProcess } from "./lib/processes";
-import { benchRedisUrl, deleteKeysUnder, withRedis } from "./lib/redis";
+import { benchRedisUrl, deleteKeysUnder, offlineQueueDrained } from "./lib/redis";
 import { createRooms, createUsers, newTag } from "./lib/seed";
-import { int, mb } from "./lib/stats";
+import { heapAndExternal, int, mb } from "./lib/stats";
 
 const { values } = parseArgs({
   options: {
@@ -62,16 +61,12 @@ async function connectAll(url: string, tokens: string[]): Promise<BenchSocket[]>
 
 /** Until the node announced every departed user offline (the grace period and the sweep). */
 async function offlineSettled(): Promise<void> {
-  if (!benchRedisUrl) return sleep(5_000);
-  const started = Date.now();
-  await withRedis(async (redis) => {
-    // The queue fills as the disconnects are noticed: give it a moment before watching it empty.
-    await sleep(500);
-    while ((await redis.zcard(offlineQueueKey(redisPrefix))) > 0 && Date.now() - started < 120_000) await sleep(250);
-  });
+  // The queue fills as the node notices the disconnects: give it a moment before watching it empty.
+  await sleep(500);
+  // Without Redis the queue is inside the node: wait out the grace period (3 s) and a sweep.
+  if (benchRedisUrl) await offlineQueueDrained(redisPrefix);
+  else await sleep(4_500);
 }
-
-const accounted = (m: { heapUsed: number; external: number }) => m.heapUsed + m.external;
 
 try {
   const db = await openMigratedDatabase({ kind: "postgres", url: database.url, poolSize: 2 });
@@ -95,7 +90,7 @@ try {
   // The migration engine keeps itself reachable for ~10 s after boot: read "before" once it can be collected.
   await sleep(12_000);
   const before = await server.memory();
-  log(`Parley node ${server.url} (PostgreSQL${benchRedisUrl ? " + Redis" : ""}); ${int(CLIENTS)} clients x ${CYCLES} cycles; before the first client: heap + external ${mb(accounted(before))} MB, RSS ${mb(before.rss)} MB`);
+  log(`Parley node ${server.url} (PostgreSQL${benchRedisUrl ? " + Redis" : ""}); ${int(CLIENTS)} clients x ${CYCLES} cycles; before the first client: heap + external ${mb(heapAndExternal(before))} MB, RSS ${mb(before.rss)} MB`);
 
   const rows: string[] = [];
   for (let cycle = 1; cycle <= CYCLES; cycle++) {
@@ -104,14 +99,14 @@ try {
     for (const socket of sockets) socket.disconnect();
     await offlineSettled();
     const after = await server.memory();
-    const kept = accounted(after) - accounted(before);
-    rows.push(`| ${cycle} | ${mb(accounted(peak))} | ${mb(accounted(after))} | ${(kept / 1024 / 1024).toFixed(1)} | ${int(kept / (cycle * CLIENTS))} | ${mb(after.rss)} |`);
+    const kept = heapAndExternal(after) - heapAndExternal(before);
+    rows.push(`| ${cycle} | ${mb(heapAndExternal(peak))} | ${mb(heapAndExternal(after))} | ${(kept / 1024 / 1024).toFixed(1)} | ${int(kept / (cycle * CLIENTS))} | ${mb(after.rss)} |`);
     log(`cycle ${cycle}: ${rows[rows.length - 1]}`);
   }
   console.log(
     [
       "",
-      `Heap + external after a full GC (MB), ${int(CLIENTS)} clients connected then all gone, before the first client ${mb(accounted(before))} MB (RSS ${mb(before.rss)} MB):`,
+      `Heap + external after a full GC (MB), ${int(CLIENTS)} clients connected then all gone, before the first client ${mb(heapAndExternal(before))} MB (RSS ${mb(before.rss)} MB):`,
       "",
       "| cycle | with every client connected | after all left | kept since before the first client | kept per departed client so far (bytes) | RSS after (MB) |",
       "|---|---|---|---|---|---|",

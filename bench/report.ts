@@ -6,7 +6,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { lineChart, ratioChart, type LineSeries, type RatioBar } from "./plot";
 import type { Cpu, RunResult, Series, StepResult } from "./lib/results";
-import { int, kb, mb, ms, ratio, x } from "./lib/stats";
+import { heapAndExternal, int, kb, mb, ms, ratio, x } from "./lib/stats";
 
 const COLORS: Record<Series["kind"], string> = { baseline: "#6b7280", parley: "#2563eb", "parley-2node": "#9333ea" };
 
@@ -373,7 +373,6 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.met
 function departedTable(series: Series[]): string[] {
   const rows = series.filter((s) => s.departed && s.departed.clients > 0);
   if (rows.length === 0) return [];
-  const accounted = (m: { heapUsed: number; external: number }) => m.heapUsed + m.external;
   const lines = [
     "Once every client of a series left (Parley's announced offline), each node's memory after a full GC, against its reading before the first client: what a node keeps of connections that are gone. A leak shows as bytes kept per departed client.",
     "",
@@ -383,13 +382,12 @@ function departedTable(series: Series[]): string[] {
   for (const s of rows) {
     const { clients, before, after } = s.departed!;
     const peak = s.steps[s.steps.length - 1]?.memory.map((m) => m.after) ?? [];
-    const sum = (ms: { heapUsed: number; external: number }[]) => ms.reduce((n, m) => n + accounted(m), 0);
+    const sum = (ms: { heapUsed: number; external: number }[]) => ms.reduce((n, m) => n + heapAndExternal(m), 0);
     const kept = (sum(after) - sum(before)) / clients;
     lines.push(
-      `| ${s.label} | ${int(clients)} | ${before.map((m) => mb(accounted(m))).join(" + ")} | ${peak.map((m) => mb(accounted(m))).join(" + ")} | ${after.map((m) => mb(accounted(m))).join(" + ")} | ${int(kept)} | ${before.map((m) => mb(m.rss)).join(" + ")} / ${after.map((m) => mb(m.rss)).join(" + ")} |`,
+      `| ${s.label} | ${int(clients)} | ${before.map((m) => mb(heapAndExternal(m))).join(" + ")} | ${peak.map((m) => mb(heapAndExternal(m))).join(" + ")} | ${after.map((m) => mb(heapAndExternal(m))).join(" + ")} | ${int(kept)} | ${before.map((m) => mb(m.rss)).join(" + ")} / ${after.map((m) => mb(m.rss)).join(" + ")} |`,
     );
   }
   lines.push("");
   return lines;
 }
-

@@ -16,22 +16,21 @@ import { parseArgs } from "node:util";
 import { shouldWatchPresence } from "../lib/contract";
 import { hashPassword } from "../server/domain/passwords";
 import { presenceWindowMs } from "../server/realtime/presence.handlers";
-import { offlineQueueKey } from "../server/store/redis/presence.store";
 import { openMigratedDatabase, type Database } from "../server/store/db/database";
 import { freePort } from "../tests/support/ports";
 import { cpuWindow } from "./lib/proc";
 import { startLoadGenerators, type LoadGenerator } from "./lib/load-generators";
 import { CLIENT_KINDS, type ClientKind } from "./lib/bench-socket";
 import { buildEntries, parleyEnv, ROOT, startServer, type ServerProcess } from "./lib/processes";
-import type { ClientSpec, FanoutResult, Sender, ServerKind } from "./lib/protocol";
+import type { ClientSpec, FanoutResult, ProbeMemory, Sender, ServerKind } from "./lib/protocol";
 import type { Cpu, FanoutRun, RunResult, Series, SeriesKind, StepResult, WritePathResult } from "./lib/results";
 import { cpuWorkMs, loopbackRoundTrips } from "./lib/calibrate";
 import { createThrowawayDatabase } from "../scripts/lib/throwaway-database";
-import { benchRedisUrl, deleteKeysUnder, withRedis } from "./lib/redis";
+import { benchRedisUrl, deleteKeysUnder, offlineQueueDrained } from "./lib/redis";
 import { createRooms, createUsers, newTag } from "./lib/seed";
 import { writeReport } from "./report";
 import { histogramBuckets, seriesSum, windowQuantile } from "./lib/prom-text";
-import { mb } from "./lib/stats";
+import { heapAndExternal, mb } from "./lib/stats";
 import { runProblems } from "./lib/run-checks";
 
 const { values } = parseArgs({
@@ -357,6 +356,17 @@ async function runSeries(
   const servers: ServerProcess[] = [];
   const { layout } = env;
   let bootedAt = Date.now();
+  /**
+   * Disconnects every client and lets Parley's nodes announce them offline, as
+   * users who leave are: a node started next (the fresh-node row, the two-node
+   * series) would otherwise inherit the offline grace queue and settle
+   * thousands of users inside its measured windows. Resolves to how many left.
+   */
+  const everyoneLeaves = async () => {
+    const { closed } = await lg.request({ type: "disconnect" });
+    if (kind === "parley" && closed > 0) await waitForOfflineSettled(env, label, closed);
+    return closed;
+  };
   try {
     for (let n = 0; n < options.nodes; n++) {
       const fixedPort = SERVER === "full" && kind === "parley" ? await freePort() : undefined;
@@ -426,7 +436,7 @@ async function runSeries(
           rssPerConnection: (after[n]!.rss - before[n]!.rss) / onNode,
           heapPerConnection: (after[n]!.heapUsed - before[n]!.heapUsed) / onNode,
           // V8 heap plus memory outside it that V8 knows about (Buffers): independent of how the allocator keeps pages.
-          accountedPerConnection: (after[n]!.heapUsed + after[n]!.external - before[n]!.heapUsed - before[n]!.external) / onNode,
+          accountedPerConnection: (heapAndExternal(after[n]!) - heapAndExternal(before[n]!)) / onNode,
         };
       });
       log(
@@ -466,20 +476,17 @@ async function runSeries(
     if (options.writePath) writePath = await runWritePath(kind, layout, lg, servers, urls, options.replay ?? true);
 
     // Everyone leaves: what the nodes keep of connections that are gone (a leak shows here, per departed client).
-    const left = await lg.request({ type: "disconnect" });
-    if (kind === "parley" && left.closed > 0) await waitForOfflineSettled(env, label, left.closed);
-    const departed = { clients: left.closed, before, after: await Promise.all(servers.map(settledMemory)) };
+    const left = await everyoneLeaves();
+    const departed = { clients: left, before, after: await Promise.all(servers.map(settledMemory)) };
+    const inMb = (ms: ProbeMemory[], of: (m: ProbeMemory) => number) => ms.map((m) => mb(of(m))).join(" / ");
     log(
-      `${label}: after ${left.closed} clients left, heap + external ${departed.after.map((m) => `${mb(m.heapUsed + m.external)}`).join(" / ")} MB, RSS ${departed.after.map((m) => mb(m.rss)).join(" / ")} MB ` +
-        `(before the first client ${before.map((m) => `${mb(m.heapUsed + m.external)}`).join(" / ")} MB, RSS ${before.map((m) => mb(m.rss)).join(" / ")} MB)`,
+      `${label}: after ${left} clients left, heap + external ${inMb(departed.after, heapAndExternal)} MB, RSS ${inMb(departed.after, (m) => m.rss)} MB ` +
+        `(before the first client ${inMb(before, heapAndExternal)} MB, RSS ${inMb(before, (m) => m.rss)} MB)`,
     );
     return { series: { kind: seriesKind, label, steps: result, departed }, writePath };
   } finally {
-    const closed = await lg.request({ type: "disconnect" }).catch(() => undefined);
-    // Let this series' users go offline on its own nodes, as users who leave do, before they stop: a
-    // node started next (the fresh-node row, the two-node series) would otherwise inherit the offline
-    // grace queue and settle thousands of users inside its measured windows.
-    if (kind === "parley" && closed && closed.closed > 0) await waitForOfflineSettled(env, label, closed.closed);
+    // After an error, the clients still have to leave before the nodes stop (nothing to do when they already left).
+    await everyoneLeaves().catch(() => undefined);
     await Promise.all(servers.map((s) => s.stop()));
     for (const s of servers) live.delete(s);
   }
@@ -494,12 +501,8 @@ async function runSeries(
 async function waitForOfflineSettled(env: Environment, label: string, users: number): Promise<void> {
   const prefix = env.serverEnv.REDIS_PREFIX;
   if (!redisUrl || !prefix) return;
-  await withRedis(async (redis) => {
-    const started = Date.now();
-    while ((await redis.zcard(offlineQueueKey(prefix))) > 0 && Date.now() - started < 120_000) await sleep(250);
-    await sleep(1_000); // the last claimed batch is being settled
-    log(`${label}: ${users} clients disconnected; offline grace queue empty after ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  });
+  const seconds = await offlineQueueDrained(prefix);
+  log(`${label}: ${users} clients disconnected; offline grace queue empty after ${seconds.toFixed(1)} s`);
 }
 
 /**

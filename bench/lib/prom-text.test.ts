@@ -18,6 +18,10 @@ parley_acks_total{event="message:send",code="rate_limited",node="n1"} 3
 parley_acks_total_created{event="message:send",code="ok",node="n1"} 1700000000
 `;
 
+/** message:send's buckets in a scrape whose message:send buckets hold these counts. */
+const sendBuckets = (counts: [number, number, number]) =>
+  histogramBuckets(scrape(counts, [500, 500, 500], 0), "parley_command_duration_seconds", 'event="message:send"');
+
 describe("reading a node's /metrics text", () => {
   it("sums a series over its label sets, or over those with a label, and not its look-alikes", () => {
     const text = scrape([0, 0, 0], [0, 0, 0], 40);
@@ -36,11 +40,9 @@ describe("reading a node's /metrics text", () => {
   });
 
   it("takes quantiles of what was observed between two scrapes, interpolated in the bucket, as histogram_quantile does", () => {
-    const name = "parley_command_duration_seconds";
-    const label = 'event="message:send"';
     // Before: 10 observations under 5 ms. Between the scrapes: 50 under 5 ms, 50 in (5, 10] ms.
-    const before = histogramBuckets(scrape([10, 10, 10], [0, 0, 0], 0), name, label);
-    const after = histogramBuckets(scrape([60, 110, 110], [500, 500, 500], 0), name, label);
+    const before = sendBuckets([10, 10, 10]);
+    const after = sendBuckets([60, 110, 110]);
     expect(windowQuantile(before, after, 0.5)).toBeCloseTo(0.005);
     expect(windowQuantile(before, after, 0.75)).toBeCloseTo(0.0075);
     expect(windowQuantile(before, after, 0.25)).toBeCloseTo(0.0025);
@@ -49,10 +51,8 @@ describe("reading a node's /metrics text", () => {
   });
 
   it("answers a quantile in the +Inf bucket with its lower bound", () => {
-    const name = "parley_command_duration_seconds";
-    const label = 'event="message:send"';
-    const before = histogramBuckets(scrape([0, 0, 0], [0, 0, 0], 0), name, label);
-    const after = histogramBuckets(scrape([0, 0, 4], [0, 0, 0], 0), name, label);
+    const before = sendBuckets([0, 0, 0]);
+    const after = sendBuckets([0, 0, 4]);
     expect(windowQuantile(before, after, 0.99)).toBe(0.01);
   });
 });

@@ -1,6 +1,7 @@
 // The bench's Redis (BENCH_REDIS_URL or TEST_REDIS_URL): short-lived clients,
 // and removing a run's keys afterwards.
 import { Redis } from "ioredis";
+import { offlineQueueKey } from "../../server/store/redis/presence.store";
 
 export const benchRedisUrl = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL;
 
@@ -27,3 +28,20 @@ export function deleteKeysUnder(prefix: string): Promise<void> {
     } while (cursor !== "0");
   });
 }
+
+/**
+ * Waits (two minutes at most) until Parley's offline grace queue under `prefix`
+ * is empty, i.e. every user whose connections closed was announced offline and
+ * had their "last seen" stored, then a second more for the last claimed batch.
+ * Resolves to the seconds that took.
+ */
+export function offlineQueueDrained(prefix: string): Promise<number> {
+  return withRedis(async (redis) => {
+    const started = Date.now();
+    const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+    while ((await redis.zcard(offlineQueueKey(prefix))) > 0 && Date.now() - started < 120_000) await pause(250);
+    await pause(1_000);
+    return (Date.now() - started) / 1000;
+  });
+}
+

@@ -61,6 +61,8 @@ export const int = (n: number) => Math.round(n).toLocaleString("en-US");
 export const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 export const kb = (bytes: number) => (bytes / 1024).toFixed(1);
 export const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
+/** What V8 accounts for: its heap plus the memory outside it that it knows of (Buffers). */
+export const heapAndExternal = (m: { heapUsed: number; external: number }) => m.heapUsed + m.external;
 export const pct = (n: number) => `${n.toFixed(0)}%`;
 export const ratio = (a: number, b: number) => (b > 0 && Number.isFinite(a / b) ? a / b : Number.NaN);
 export const x = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}x` : "n/a");
