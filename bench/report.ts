@@ -136,7 +136,7 @@ export function targets(run: RunResult): Target[] {
 
 export function renderMarkdown(run: RunResult, plots: { memory: string; latency: string; ratios: string }): string {
   const lines: string[] = [];
-  const date = run.startedAt.slice(0, 10);
+  const date = `${run.startedAt.slice(0, 10)} ${run.startedAt.slice(11, 16)} UTC`;
   const minutes = ((Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 60_000).toFixed(1);
   const generators = run.setup.loadGenerators ?? 1;
   lines.push(`# Parley benchmark, ${date}${run.quick ? " (quick)" : ""}`);
@@ -323,11 +323,12 @@ export function plotsFor(run: RunResult): { memory: string; latency: string; rat
   };
 }
 
-/** Writes <date>.md, latest.md, the SVGs (dated and latest-*) and the raw JSON. */
+/** Writes <date>-<HHMM>.md (UTC start), latest.md, the SVGs (dated and latest-*) and the raw JSON. */
 export function writeReport(run: RunResult, outDir: string): { markdown: string; files: string[] } {
   mkdirSync(path.join(outDir, "raw"), { recursive: true });
   const stamp = run.startedAt.replace(/[:.]/g, "-");
-  const date = run.startedAt.slice(0, 10);
+  // The start time is in the name so that a second run on the same day does not overwrite a published one.
+  const date = `${run.startedAt.slice(0, 10)}-${run.startedAt.slice(11, 13)}${run.startedAt.slice(14, 16)}`;
   const files: string[] = [];
   const rawFile = path.join(outDir, "raw", `${stamp}.json`);
   writeFileSync(rawFile, `${JSON.stringify(run, null, 2)}\n`);

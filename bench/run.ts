@@ -5,7 +5,7 @@
 //   npm run bench -- --clients 2000,4000 --seconds 5 --server full
 // PostgreSQL and Redis when BENCH_DATABASE_URL / BENCH_REDIS_URL (or TEST_DATABASE_URL /
 // TEST_REDIS_URL) are set (a throwaway database and key prefix, removed afterwards);
-// embedded PGlite (in .tmp/bench/) otherwise. Writes bench/results/<date>.md, latest.md
+// embedded PGlite (in .tmp/bench/) otherwise. Writes bench/results/<date>-<HHMM>.md, latest.md
 // and SVG plots (--quick: under bench/results/raw/), plus raw JSON in bench/results/raw/.
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
