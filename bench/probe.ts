@@ -3,7 +3,7 @@
 // the same way without touching server code: on {type: "bench:memory"} over the
 // IPC channel it runs a full GC (when --expose-gc is on) and answers
 // process.memoryUsage(). Does nothing when there is no IPC channel.
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { constants, monitorEventLoopDelay, PerformanceObserver, type PerformanceEntry } from "node:perf_hooks";
 import { writeHeapSnapshot } from "node:v8";
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -12,13 +12,28 @@ const gc = (globalThis as { gc?: () => void }).gc;
 // Sampled every 5 ms; each reading reports and restarts the histogram.
 const loopDelay = monitorEventLoopDelay({ resolution: 5 });
 
+// Garbage collection between two readings: how many full (mark-compact)
+// collections, and the main thread's time in all of them, scavenges included.
+// A node with a big heap (10,000 sockets) pays a full collection in one lump,
+// and the readings show which measured window had one.
+const gcSince = { full: 0, ms: 0 };
+const gcObserver = new PerformanceObserver((list) => {
+  for (const entry of list.getEntries() as (PerformanceEntry & { detail?: { kind?: number } })[]) {
+    gcSince.ms += entry.duration;
+    if (entry.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) gcSince.full += 1;
+  }
+});
+
 if (process.send) {
   loopDelay.enable();
+  gcObserver.observe({ entryTypes: ["gc"] });
   process.on("message", (message: unknown) => {
     const type = typeof message === "object" && message !== null ? (message as { type?: unknown }).type : undefined;
     if (type === "bench:loop") {
-      process.send?.({ type: "bench:loop", p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6 });
+      process.send?.({ type: "bench:loop", p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6, fullGcs: gcSince.full, gcMs: gcSince.ms });
       loopDelay.reset();
+      gcSince.full = 0;
+      gcSince.ms = 0;
       return;
     }
     if (type === "bench:heap-snapshot") {

@@ -235,12 +235,13 @@ export function renderMarkdown(run: RunResult, plots: { memory: string; latency:
         "(room seq, insert, read marker, in one transaction per group-committed batch) before its ack. Persisted/s counts acks (= commits) during the measured window. " +
         "The Parley and relay rows run on the node of their series, whose last step's clients are still connected (idle, pinging every 20 s); the fresh-node row runs the same load on a new Parley node with only the senders connected. " +
         "The event-loop delay is how late the server ran a 5 ms timer during the phase (the same preloaded probe in both servers): an ack tail that matches it is a busy or blocked loop, not a slow database. " +
+        "Full GCs: the server's mark-compact collections during the phase, and its main thread's time in garbage collection of every kind: beside 10,000 idle sockets (~125 MB of live heap) one full collection holds the acks for 100-200 ms, so a run's p99 depends on whether one landed in its window (docs/performance-log.md, twelfth VM). " +
         "The server-side p99s come from the node's own histograms over the window (interpolated within buckets, so approximate): `message:send` from receiving the packet to acking it, and one group-commit transaction.",
       "",
     );
     lines.push(
-      "| server | offered msg/s | senders / rooms | persisted (acked) msg/s | ack p50 (ms) | ack p95 (ms) | ack p99 (ms) | ack max (ms) | errors | statements/s, mean batch, mean statement (ms) | server-side p99: ack / transaction (ms) | server event-loop delay p99 / max (ms) | CPU srv / gen / machine |",
-      "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+      "| server | offered msg/s | senders / rooms | persisted (acked) msg/s | ack p50 (ms) | ack p95 (ms) | ack p99 (ms) | ack max (ms) | errors | statements/s, mean batch, mean statement (ms) | server-side p99: ack / transaction (ms) | server event-loop delay p99 / max (ms) | full GCs, GC time (ms) | CPU srv / gen / machine |",
+      "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     );
     const serverSide = (db: (typeof wp.throughput)[number]["db"]) =>
       db?.serverAckP99Ms === undefined || db.statementP99Ms === undefined ? "n/a" : `${ms(db.serverAckP99Ms)} / ${ms(db.statementP99Ms)}`;
@@ -253,7 +254,7 @@ export function renderMarkdown(run: RunResult, plots: { memory: string; latency:
     for (const { label, tp } of rows) {
       const errors = Object.entries(tp.ackErrors).map(([k, v]) => `${k}: ${v}`).join(", ") || (tp.unanswered ? `${tp.unanswered} unanswered` : "0");
       lines.push(
-        `| ${label} | ${int(tp.offeredPerSecond)} | ${tp.senders} / ${tp.rooms} | ${int(tp.ackedPerSecond)} | ${ms(tp.ack.p50)} | ${ms(tp.ack.p95)} | ${ms(tp.ack.p99)} | ${ms(tp.ack.max)} | ${errors} | ${tp.db ? `${int(tp.db.perSecond)}, ${tp.db.meanBatch.toFixed(1)}, ${ms(tp.db.meanStatementMs)}` : "n/a"} | ${serverSide(tp.db)} | ${tp.loop ? `${ms(tp.loop.p99Ms)} / ${ms(tp.loop.maxMs)}` : "–"} | ${cpu(tp.cpu)} |`,
+        `| ${label} | ${int(tp.offeredPerSecond)} | ${tp.senders} / ${tp.rooms} | ${int(tp.ackedPerSecond)} | ${ms(tp.ack.p50)} | ${ms(tp.ack.p95)} | ${ms(tp.ack.p99)} | ${ms(tp.ack.max)} | ${errors} | ${tp.db ? `${int(tp.db.perSecond)}, ${tp.db.meanBatch.toFixed(1)}, ${ms(tp.db.meanStatementMs)}` : "n/a"} | ${serverSide(tp.db)} | ${tp.loop ? `${ms(tp.loop.p99Ms)} / ${ms(tp.loop.maxMs)}` : "–"} | ${tp.loop?.fullGcs === undefined ? "–" : `${tp.loop.fullGcs}, ${(tp.loop.gcMs ?? 0).toFixed(0)}`} | ${cpu(tp.cpu)} |`,
       );
     }
     lines.push("");

@@ -270,6 +270,9 @@ export const monotonicMs = (): number => Number(process.hrtime.bigint() / 1000n)
 export interface ProbeLoopDelay {
   p99Ms: number;
   maxMs: number;
+  /** Servers only (absent in older results): full (mark-compact) collections since the last reading, and the main thread's time in every kind of GC. */
+  fullGcs?: number;
+  gcMs?: number;
 }
 
 export interface ProbeMemory {

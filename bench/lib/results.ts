@@ -1,6 +1,6 @@
 // The shape of one bench run's results (written as JSON to bench/results/raw/
 // and rendered to markdown and SVG by bench/report.ts and bench/plot.ts).
-import type { ConnectResult, FanoutResult, PresenceResult, ProbeMemory, ReplayResult, ThroughputResult } from "./protocol";
+import type { ConnectResult, FanoutResult, PresenceResult, ProbeLoopDelay, ProbeMemory, ReplayResult, ThroughputResult } from "./protocol";
 import type { Summary } from "./stats";
 
 /** CPU over a phase, % of one core (the machine has `cores`; 100% x cores = saturated). */
@@ -85,7 +85,7 @@ export interface WritePathResult {
       statementP99Ms?: number;
     };
     /** The server's event-loop delay during the phase (absent in results from before it was measured). */
-    loop?: { p99Ms: number; maxMs: number };
+    loop?: ProbeLoopDelay;
   })[];
   /** Parley only. */
   replay?: ReplayResult & { missed: number; pageSize: number };
