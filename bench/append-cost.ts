@@ -17,6 +17,7 @@ import { newMessageId } from "../server/domain/message-id";
 import { openMigratedDatabase } from "../server/store/db/database";
 import { createPrismaMessagesStore } from "../server/store/prisma/messages.store";
 import { newTag } from "./lib/seed";
+import { requireBenchDatabaseUrl } from "./lib/postgres";
 
 const { values } = parseArgs({
   options: {
@@ -26,11 +27,7 @@ const { values } = parseArgs({
 });
 const sizes = values.sizes.split(",").map(Number);
 const messagesPerSize = Number(values.messages);
-const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
-if (!adminUrl) {
-  console.error("append-cost measures PostgreSQL: set BENCH_DATABASE_URL or TEST_DATABASE_URL");
-  process.exit(2);
-}
+const adminUrl = requireBenchDatabaseUrl("append-cost");
 
 const AUTHORS = 20;
 const ROOMS = 10;

@@ -31,6 +31,7 @@ import { buildEntries, parleyEnv, ROOT, startServer, type ServerProcess } from "
 import { histogramBuckets, seriesSum, windowQuantile } from "./lib/prom-text";
 import { benchRedisUrl, deleteKeysUnder } from "./lib/redis";
 import { newTag } from "./lib/seed";
+import { benchDatabaseUrl } from "./lib/postgres";
 import { ms } from "./lib/stats";
 
 /** The Artillery release this script was verified with. */
@@ -49,7 +50,7 @@ const { values } = parseArgs({
 
 const tag = newTag();
 const workDir = path.join(ROOT, ".tmp", "bench", `artillery-${tag}`);
-const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+const adminUrl = benchDatabaseUrl;
 const log = (line: string) => console.log(`[artillery-run] ${line}`);
 
 /** The artillery executable: --artillery, or a pinned install under .tmp/artillery-cli (made once). */

@@ -18,6 +18,7 @@ import { createBenchSocket, type BenchSocket } from "./lib/bench-socket";
 import { buildEntries, parleyEnv, startServer, type ServerProcess } from "./lib/processes";
 import { benchRedisUrl, deleteKeysUnder, offlineQueueDrained } from "./lib/redis";
 import { createRooms, createUsers, newTag } from "./lib/seed";
+import { requireBenchDatabaseUrl } from "./lib/postgres";
 import { heapAndExternal, int, mb } from "./lib/stats";
 
 const { values } = parseArgs({
@@ -30,11 +31,7 @@ const CLIENTS = Number(values.clients);
 const CYCLES = Number(values.cycles);
 const ROOMS = 10;
 const IN_FLIGHT = 200;
-const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
-if (!adminUrl) {
-  console.error("leak-cycles runs against PostgreSQL: set BENCH_DATABASE_URL or TEST_DATABASE_URL");
-  process.exit(2);
-}
+const adminUrl = requireBenchDatabaseUrl("leak-cycles");
 const log = (line: string) => console.log(`[leak-cycles] ${line}`);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

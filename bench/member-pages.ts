@@ -22,6 +22,7 @@ import { cpuSeconds } from "./lib/proc";
 import { buildEntries, parleyEnv, startServer } from "./lib/processes";
 import { benchRedisUrl, deleteKeysUnder } from "./lib/redis";
 import { createRooms, createUsers, newTag } from "./lib/seed";
+import { requireBenchDatabaseUrl } from "./lib/postgres";
 import { ms, summarize } from "./lib/stats";
 
 const { values } = parseArgs({
@@ -32,11 +33,7 @@ const { values } = parseArgs({
 });
 const MEMBERS = Number(values.members);
 const CALLS = Number(values.calls);
-const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
-if (!adminUrl) {
-  console.error("member-pages measures PostgreSQL: set BENCH_DATABASE_URL or TEST_DATABASE_URL");
-  process.exit(2);
-}
+const adminUrl = requireBenchDatabaseUrl("member-pages");
 
 interface MembersPage {
   members: RoomMember[];

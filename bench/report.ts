@@ -134,9 +134,13 @@ export function targets(run: RunResult): Target[] {
   return out;
 }
 
+/** When the run started, in UTC: "2026-12-07" and "2229" (startedAt is an ISO string). */
+const startedUtc = (run: RunResult) => ({ day: run.startedAt.slice(0, 10), hhmm: run.startedAt.slice(11, 13) + run.startedAt.slice(14, 16) });
+
 export function renderMarkdown(run: RunResult, plots: { memory: string; latency: string; ratios: string }): string {
   const lines: string[] = [];
-  const date = `${run.startedAt.slice(0, 10)} ${run.startedAt.slice(11, 16)} UTC`;
+  const started = startedUtc(run);
+  const date = `${started.day} ${started.hhmm.slice(0, 2)}:${started.hhmm.slice(2)} UTC`;
   const minutes = ((Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 60_000).toFixed(1);
   const generators = run.setup.loadGenerators ?? 1;
   lines.push(`# Parley benchmark, ${date}${run.quick ? " (quick)" : ""}`);
@@ -329,7 +333,8 @@ export function writeReport(run: RunResult, outDir: string): { markdown: string;
   mkdirSync(path.join(outDir, "raw"), { recursive: true });
   const stamp = run.startedAt.replace(/[:.]/g, "-");
   // The start time is in the name so that a second run on the same day does not overwrite a published one.
-  const date = `${run.startedAt.slice(0, 10)}-${run.startedAt.slice(11, 13)}${run.startedAt.slice(14, 16)}`;
+  const started = startedUtc(run);
+  const date = `${started.day}-${started.hhmm}`;
   const files: string[] = [];
   const rawFile = path.join(outDir, "raw", `${stamp}.json`);
   writeFileSync(rawFile, `${JSON.stringify(run, null, 2)}\n`);

@@ -28,6 +28,7 @@ import { cpuWorkMs, loopbackRoundTrips } from "./lib/calibrate";
 import { createThrowawayDatabase } from "../scripts/lib/throwaway-database";
 import { benchRedisUrl, deleteKeysUnder, offlineQueueDrained } from "./lib/redis";
 import { createRooms, createUsers, newTag } from "./lib/seed";
+import { benchDatabaseUrl } from "./lib/postgres";
 import { writeReport } from "./report";
 import { histogramBuckets, seriesSum, windowQuantile } from "./lib/prom-text";
 import { heapAndExternal, mb } from "./lib/stats";
@@ -104,7 +105,7 @@ const ONLY = values.only ? new Set(values.only.split(",")) : undefined;
 const wants = (series: SeriesKind) => !ONLY || ONLY.has(series);
 const EXTRA_ENV = Object.fromEntries((values["server-env"] ?? []).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
 
-const databaseUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+const databaseUrl = benchDatabaseUrl;
 const redisUrl = benchRedisUrl;
 const TWO_NODE = (values["two-node"] ?? !QUICK) && !values["no-two-node"] && Boolean(databaseUrl && redisUrl);
 /** Why the two-node row is not run, for the report. */
