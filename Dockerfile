@@ -37,4 +37,5 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s \
   CMD node -e "fetch('http://127.0.0.1:3000/api/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "dist/server.mjs"]
+# Node flags: PRODUCTION_NODE_FLAGS in scripts/build-server.ts (why), the same as `npm start`.
+CMD ["node", "--v8-pool-size=0", "dist/server.mjs"]

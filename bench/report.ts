@@ -156,6 +156,7 @@ export function renderMarkdown(run: RunResult, plots: { memory: string; latency:
       ". " +
       `Parley: ${run.setup.server === "full" ? "the production build (dist/server.mjs, with Next)" : "the realtime node (server/realtime-only.ts, bundled)"}, ` +
       `${run.setup.database === "postgres" ? "PostgreSQL" : "embedded PGlite"}, ${run.setup.redis ? "Redis adapter and presence" : "in-memory adapter and presence"}. ` +
+      (run.setup.nodeFlags?.length ? `Both servers ran with \`node ${run.setup.nodeFlags.join(" ")}\` (the production start's flags). ` : "") +
       `Load generator${generators > 1 ? ` (${generators} processes sharing the clients)` : " (one process)"}` +
       ` with ${run.setup.client === "lean" ? "the lean Socket.IO client (bench/lib/lean-client.ts)" : "socket.io-client 4.8"}, servers${run.setup.database === "postgres" ? ", PostgreSQL" : ""}${run.setup.redis ? " and Redis" : ""} share the machine. Run took ${minutes} min.`,
   );

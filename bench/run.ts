@@ -21,6 +21,7 @@ import { freePort } from "../tests/support/ports";
 import { cpuWindow } from "./lib/proc";
 import { startLoadGenerators, type LoadGenerator } from "./lib/load-generators";
 import { CLIENT_KINDS, type ClientKind } from "./lib/bench-socket";
+import { PRODUCTION_NODE_FLAGS } from "../scripts/build-server";
 import { buildEntries, parleyEnv, ROOT, startServer, type ServerProcess } from "./lib/processes";
 import type { ClientSpec, FanoutResult, ProbeMemory, Sender, ServerKind } from "./lib/protocol";
 import type { Cpu, FanoutRun, RunResult, Series, SeriesKind, StepResult, WritePathResult } from "./lib/results";
@@ -377,8 +378,11 @@ async function runSeries(
           entry: kind === "baseline" ? entries.baseline : SERVER === "full" ? path.join(ROOT, "dist/server.mjs") : entries.parley,
           probe: entries.probe,
           port: fixedPort,
-          // --cpu-prof profiles both servers (a diff of the two says what Parley adds); --node-arg is Parley's only.
+          // Both servers run with the production start's Node flags, so a ratio compares code, not
+          // runtime settings. --cpu-prof profiles both (a diff of the two says what Parley adds);
+          // --node-arg is Parley's only.
           nodeArgs: [
+            ...PRODUCTION_NODE_FLAGS,
             ...(kind === "parley" ? (values["node-arg"] ?? []) : []),
             ...(values["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : []),
           ],
@@ -719,6 +723,7 @@ async function main(): Promise<number> {
       bodyLength: BODY_LENGTH,
       loadGenerators: GENERATORS,
       client: CLIENT,
+      nodeFlags: PRODUCTION_NODE_FLAGS,
     },
     series,
     writePath,

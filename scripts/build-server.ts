@@ -21,6 +21,22 @@ export const NODE_BUNDLE = {
   sourcemap: true,
 } satisfies BuildOptions;
 
+/**
+ * Node flags the production server runs with: `npm start` and the Dockerfile's
+ * CMD pass them (scripts/production-flags.test.ts checks both), and the bench
+ * gives them to every server it measures.
+ *
+ * --v8-pool-size=0: V8's helper threads (concurrent marking and sweeping,
+ * parallel scavenges) sized to the machine, one per core but one, instead of
+ * Node's fixed four. A node holding 10,000 sockets has ~140 MB of live heap to
+ * mark in each full collection; on a 2-core machine that it shares with
+ * PostgreSQL, four helpers marking at once took the cores from the event loop
+ * and the database (event-loop stalls of 130-180 ms, write-path ack p99
+ * 206-273 ms in 40-s windows at 3,000 msg/s; with one helper 42-102 ms and
+ * 112-208 ms: docs/performance-log.md, "The thirteenth VM").
+ */
+export const PRODUCTION_NODE_FLAGS = ["--v8-pool-size=0"];
+
 if (path.resolve(process.argv[1] ?? "") === import.meta.filename) {
   await build({
     ...NODE_BUNDLE,

@@ -118,6 +118,8 @@ export interface RunResult {
     loadGenerators?: number;
     /** The load generator's Socket.IO client (absent in runs before the lean client: socket.io-client). */
     client?: "lean" | "socket.io";
+    /** Node flags every server ran with: the production start's (absent in runs before they were passed). */
+    nodeFlags?: string[];
   };
   series: Series[];
   /** The write path on the node of the Parley series, with that series' 10,000 (or last step's) clients still connected. */
