@@ -6,6 +6,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
+import { PRODUCTION_NODE_FLAGS } from "../../scripts/build-server";
 import { deleteKeysUnder } from "./redis";
 import { waitForListening } from "./wait-for-listening";
 
@@ -95,7 +96,8 @@ export async function startNode(options: NodeOptions): Promise<NodeProcess> {
   const full = options.entry === "full";
   if (full && !options.port) throw new Error("a full node needs a fixed port");
   if (full) env.NODE_ENV = "production";
-  const args = full ? ["dist/server.mjs"] : ["--import", "tsx", "server/realtime-only.ts"];
+  // A full node is started as production starts it (npm start, the Dockerfile).
+  const args = full ? [...PRODUCTION_NODE_FLAGS, "dist/server.mjs"] : ["--import", "tsx", "server/realtime-only.ts"];
   const child = spawn(process.execPath, args, {
     env: env as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe"],
