@@ -11,7 +11,7 @@ const root = path.join(import.meta.dirname, "..");
 describe("production Node flags", () => {
   it("npm start passes them", () => {
     const start = (JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.start!;
-    expect(start).toMatch(new RegExp(`node ${PRODUCTION_NODE_FLAGS.join(" ")} dist/server\\.mjs$`));
+    expect(start.endsWith(`node ${PRODUCTION_NODE_FLAGS.join(" ")} dist/server.mjs`)).toBe(true);
   });
 
   it("the Dockerfile's CMD passes them", () => {
