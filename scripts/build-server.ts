@@ -27,8 +27,9 @@ export const NODE_BUNDLE = {
  * gives them to every server it measures.
  *
  * --v8-pool-size=0: V8's helper threads (concurrent marking and sweeping,
- * parallel scavenges) sized to the machine, one per core but one, instead of
- * Node's fixed four. A node holding 10,000 sockets has ~140 MB of live heap to
+ * parallel scavenges) sized to the machine, one per core but one (at least
+ * one: checked under `taskset -c 0`), instead of Node's fixed four. A node
+ * holding 10,000 sockets has ~140 MB of live heap to
  * mark in each full collection; on a 2-core machine that it shares with
  * PostgreSQL, four helpers marking at once took the cores from the event loop
  * and the database (event-loop stalls of 130-180 ms, write-path ack p99
