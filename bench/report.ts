@@ -134,13 +134,13 @@ export function targets(run: RunResult): Target[] {
   return out;
 }
 
-/** When the run started, in UTC: "2026-12-07" and "2229" (startedAt is an ISO string). */
-const startedUtc = (run: RunResult) => ({ day: run.startedAt.slice(0, 10), hhmm: run.startedAt.slice(11, 13) + run.startedAt.slice(14, 16) });
+/** When the run started, in UTC: "2026-12-07", "22", "29" (startedAt is an ISO string). */
+const startedUtc = (run: RunResult) => ({ day: run.startedAt.slice(0, 10), hh: run.startedAt.slice(11, 13), mm: run.startedAt.slice(14, 16) });
 
 export function renderMarkdown(run: RunResult, plots: { memory: string; latency: string; ratios: string }): string {
   const lines: string[] = [];
   const started = startedUtc(run);
-  const date = `${started.day} ${started.hhmm.slice(0, 2)}:${started.hhmm.slice(2)} UTC`;
+  const date = `${started.day} ${started.hh}:${started.mm} UTC`;
   const minutes = ((Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 60_000).toFixed(1);
   const generators = run.setup.loadGenerators ?? 1;
   lines.push(`# Parley benchmark, ${date}${run.quick ? " (quick)" : ""}`);
@@ -335,7 +335,7 @@ export function writeReport(run: RunResult, outDir: string): { markdown: string;
   const stamp = run.startedAt.replace(/[:.]/g, "-");
   // The start time is in the name so that a second run on the same day does not overwrite a published one.
   const started = startedUtc(run);
-  const date = `${started.day}-${started.hhmm}`;
+  const date = `${started.day}-${started.hh}${started.mm}`;
   const files: string[] = [];
   const rawFile = path.join(outDir, "raw", `${stamp}.json`);
   writeFileSync(rawFile, `${JSON.stringify(run, null, 2)}\n`);
